@@ -1,0 +1,10 @@
+//! Pure logic of serverless-deck, free of the browser and of I/O so it is tested natively:
+//! the compiled slide model, navigation positions, panel parameters.
+pub mod model;
+pub mod nav;
+pub mod panels;
+pub mod pricing;
+
+pub use model::{Block, CodeTheme, Content, Deck, Meta, Slide, Source};
+pub use nav::Position;
+pub use panels::{PanelKind, PanelSpec, ParamError};

@@ -1,0 +1,130 @@
+//! The JSON bodies the function answers with.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::instance::{Instance, Invocation};
+use crate::params::ParamError;
+
+/// The answer to a successful call. Field names are the contract with the deck's panels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Greeting<'a> {
+    pub greeting: String,
+    pub request_id: &'a str,
+    pub cold_start: bool,
+    pub init_ms: f64,
+    pub instance_id: &'a str,
+    pub invocations: u64,
+    pub memory_mb: i32,
+    pub function_name: &'a str,
+    pub function_version: &'a str,
+    pub region: Option<&'a str>,
+    /// RFC 3339, UTC, millisecond precision.
+    pub timestamp: String,
+}
+
+/// The function's configuration as the runtime reports it (from the `AWS_LAMBDA_*` environment).
+#[derive(Debug, Clone, Copy)]
+pub struct Function<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub memory_mb: i32,
+}
+
+impl<'a> Greeting<'a> {
+    pub fn new(
+        name: &str,
+        request_id: &'a str,
+        function: Function<'a>,
+        instance: &'a Instance,
+        invocation: Invocation,
+        now: SystemTime,
+    ) -> Greeting<'a> {
+        Greeting {
+            greeting: format!("Hello, {name}!"),
+            request_id,
+            cold_start: invocation.cold_start,
+            init_ms: instance.init_ms(),
+            instance_id: instance.id(),
+            invocations: invocation.number,
+            memory_mb: function.memory_mb,
+            function_name: function.name,
+            function_version: function.version,
+            region: instance.region(),
+            timestamp: humantime::format_rfc3339_millis(now).to_string(),
+        }
+    }
+}
+
+/// The answer to a call with a bad query parameter (HTTP 400).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal<'a> {
+    pub error: String,
+    pub parameter: &'static str,
+    pub request_id: &'a str,
+}
+
+impl<'a> Refusal<'a> {
+    pub fn new(error: &ParamError, request_id: &'a str) -> Refusal<'a> {
+        Refusal { error: error.to_string(), parameter: error.parameter(), request_id }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn greeting_serialises_every_field_under_its_contract_name() {
+        let instance = Instance::ready(Instant::now(), Some("eu-central-1".into()));
+        let invocation = Invocation { number: 1, cold_start: true };
+        let function = Function { name: "hello", version: "$LATEST", memory_mb: 128 };
+        // 2024-11-05T09:30:15.250Z
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_730_799_015_250);
+
+        let greeting = Greeting::new("Ada", "req-1", function, &instance, invocation, now);
+
+        assert_eq!(
+            serde_json::to_value(&greeting).unwrap(),
+            json!({
+                "greeting": "Hello, Ada!",
+                "request_id": "req-1",
+                "cold_start": true,
+                "init_ms": instance.init_ms(),
+                "instance_id": instance.id(),
+                "invocations": 1,
+                "memory_mb": 128,
+                "function_name": "hello",
+                "function_version": "$LATEST",
+                "region": "eu-central-1",
+                "timestamp": "2024-11-05T09:30:15.250Z",
+            })
+        );
+    }
+
+    #[test]
+    fn missing_region_is_null_rather_than_made_up() {
+        let instance = Instance::ready(Instant::now(), None);
+        let function = Function { name: "hello", version: "1", memory_mb: 256 };
+        let invocation = Invocation { number: 7, cold_start: false };
+        let greeting = Greeting::new("x", "r", function, &instance, invocation, SystemTime::now());
+        let value = serde_json::to_value(&greeting).unwrap();
+        assert_eq!(value["region"], serde_json::Value::Null);
+        assert_eq!(value["invocations"], 7);
+        assert_eq!(value["cold_start"], false);
+    }
+
+    #[test]
+    fn refusal_names_the_parameter() {
+        let error = ParamError::SleepMs("abc".into());
+        assert_eq!(
+            serde_json::to_value(Refusal::new(&error, "req-2")).unwrap(),
+            json!({ "error": error.to_string(), "parameter": "sleep_ms", "request_id": "req-2" })
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! `serverless-deck`: serves the built deck and runs the local Lambda platform beside it.
+
+mod clock;
+mod control;
+mod platform;
+mod static_files;
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use axum::Router;
+use clap::Parser;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::control::ControlToken;
+use crate::platform::config::PlatformConfig;
+use crate::platform::logs::LogSink;
+use crate::platform::Platform;
+
+/// How long a shutdown waits for instances to stop and open requests to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves the slide deck and runs its functions on a local Lambda platform.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Address to listen on. Anything but loopback prints a control token that control endpoints
+    /// then require.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The built deck to serve.
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+    /// The functions the platform runs (and the only binaries it will ever start).
+    #[arg(long, default_value = "demos/functions.toml")]
+    functions: PathBuf,
+    /// Serve the deck only, without the Lambda platform's functions.
+    #[arg(long, conflicts_with = "functions")]
+    no_functions: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log = LogSink::stdout();
+    let outcome = serve(cli, &log).await;
+    if let Err(error) = &outcome {
+        log.line(format!("serverless-deck: {error:#}"));
+    }
+    log.flush();
+    if outcome.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
+    let config = if cli.no_functions {
+        PlatformConfig::empty()
+    } else {
+        PlatformConfig::load(&cli.functions).context("pass --no-functions to serve the deck alone")?
+    };
+    if !cli.dist.join("index.html").is_file() {
+        log.line(format!(
+            "warning: {} has no index.html: build the deck first (cargo xtask dist); the platform runs anyway",
+            cli.dist.display()
+        ));
+    }
+    let listener = TcpListener::bind(cli.addr).await.with_context(|| format!("cannot listen on {}", cli.addr))?;
+    let address = listener.local_addr()?;
+
+    let shutdown = CancellationToken::new();
+    let token = ControlToken::for_address(&address);
+    let functions = config.functions.clone();
+    let platform = Platform::start(config, log.clone(), shutdown.clone());
+    let app = Router::new().merge(platform.router(token.clone())).merge(static_files::router(&cli.dist));
+
+    for function in &functions {
+        let missing = if function.binary.is_file() { "" } else { " — binary missing, calls fail until it is built" };
+        log.line(format!(
+            "function {} → http://{address}/fn/{}/ ({} MB, timeout {} s, up to {} instances, {}){missing}",
+            function.name,
+            function.name,
+            function.memory_mb,
+            function.timeout.as_secs(),
+            function.max_concurrency,
+            function.binary.display(),
+        ));
+    }
+    if let Some(token) = token.value() {
+        log.line(format!("control token: {token} (send `Authorization: Bearer {token}` or ?token={token})"));
+    }
+    log.line(format!("listening on http://{address}"));
+    log.flush();
+
+    tokio::spawn(stop_on_signal(shutdown.clone(), log.clone()));
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .into_future();
+    let mut server = std::pin::pin!(server);
+    // The server future also ends at cancellation (at once, with no open connection): shutdown
+    // must win that race, or the instances would be dropped rather than stopped.
+    tokio::select! {
+        biased;
+        _ = shutdown.cancelled() => {}
+        served = &mut server => return served.context("the server failed"),
+    }
+    // Stopping the instances ends in-flight invocations, so their requests can finish.
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async { tokio::join!(platform.shutdown(), &mut server).1 });
+    match drained.await {
+        Ok(served) => served.context("the server failed"),
+        Err(_) => {
+            log.line("serverless-deck: open requests did not finish in time".to_owned());
+            Ok(())
+        }
+    }
+}
+
+async fn stop_on_signal(shutdown: CancellationToken, log: LogSink) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(terminate) => terminate,
+        Err(error) => {
+            log.line(format!("warning: cannot watch SIGTERM ({error}); stop with Ctrl-C"));
+            let _ = tokio::signal::ctrl_c().await;
+            shutdown.cancel();
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    log.line("shutting down: stopping instances".to_owned());
+    shutdown.cancel();
+}

@@ -1,0 +1,361 @@
+//! `functions.toml`: the only functions (and so the only binaries) the platform will ever run.
+//!
+//! ```toml
+//! region = "us-east-1"            # optional
+//!
+//! [[function]]
+//! name = "hello"
+//! binary = "../target/release/bootstrap"   # relative to this file
+//! memory_mb = 128                 # 128–10240, default 128
+//! timeout_s = 3                   # 1–900, default 3
+//! idle_timeout_s = 300            # an idle instance stops after this, default 300
+//! max_concurrency = 10            # instances at once, default 10
+//! [function.environment]
+//! GREETING = "Hello"
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Environment variables the platform sets itself; like Lambda, it refuses to let a function
+/// configuration replace them.
+const RESERVED_VARIABLES: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformConfig {
+    pub region: String,
+    pub functions: Vec<FunctionConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionConfig {
+    pub name: String,
+    /// Absolute, or relative to the working directory: resolved against the config file's folder.
+    pub binary: PathBuf,
+    pub memory_mb: u32,
+    pub timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_concurrency: usize,
+    pub environment: BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read the functions file: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{path}:{line}: function {function:?}: {problem}")]
+    Function { path: PathBuf, line: usize, function: String, problem: String },
+    #[error("{path}:{line}: {problem}")]
+    File { path: PathBuf, line: usize, problem: String },
+}
+
+impl PlatformConfig {
+    /// No functions: the server only serves the deck.
+    pub fn empty() -> PlatformConfig {
+        PlatformConfig { region: DEFAULT_REGION.to_owned(), functions: Vec::new() }
+    }
+
+    pub fn load(path: &Path) -> Result<PlatformConfig, ConfigError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let mut config = PlatformConfig::parse(&source, path)?;
+        // Absolute now, so the server's working directory can never change what runs.
+        for function in &mut config.functions {
+            if let Ok(absolute) = std::path::absolute(&function.binary) {
+                function.binary = absolute;
+            }
+        }
+        Ok(config)
+    }
+
+    /// `path` names the file in errors and anchors relative binary paths.
+    pub fn parse(source: &str, path: &Path) -> Result<PlatformConfig, ConfigError> {
+        let raw: RawConfig = toml::from_str(source).map_err(|error| {
+            let (line, column) = error.span().map_or((1, 1), |span| line_and_column(source, span.start));
+            ConfigError::Syntax { path: path.to_owned(), line, column, message: error.message().to_owned() }
+        })?;
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let at = |span: Range<usize>| line_and_column(source, span.start).0;
+
+        let region = match raw.region {
+            None => DEFAULT_REGION.to_owned(),
+            Some(region) if is_region(region.get_ref()) => region.into_inner(),
+            Some(region) => {
+                return Err(ConfigError::File {
+                    path: path.to_owned(),
+                    line: at(region.span()),
+                    problem: format!("region {:?} is not a region name like \"us-east-1\"", region.get_ref()),
+                })
+            }
+        };
+
+        let mut seen = HashSet::new();
+        let mut functions = Vec::with_capacity(raw.function.len());
+        for function in raw.function {
+            let name = function.name.get_ref().clone();
+            let invalid = |span: Range<usize>, problem: String| ConfigError::Function {
+                path: path.to_owned(),
+                line: at(span),
+                function: name.clone(),
+                problem,
+            };
+            if !is_function_name(&name) {
+                let problem = "a name is 1 to 64 letters, digits, hyphens or underscores".to_owned();
+                return Err(invalid(function.name.span(), problem));
+            }
+            if !seen.insert(name.clone()) {
+                return Err(invalid(function.name.span(), "defined twice".to_owned()));
+            }
+            if function.binary.get_ref().as_os_str().is_empty() {
+                return Err(invalid(function.binary.span(), "binary is empty".to_owned()));
+            }
+            let memory_mb = in_range(function.memory_mb, 128, 128..=10_240, "memory_mb", &invalid)?;
+            let timeout_s = in_range(function.timeout_s, 3, 1..=900, "timeout_s", &invalid)?;
+            let idle_timeout_s = in_range(function.idle_timeout_s, 300, 1..=86_400, "idle_timeout_s", &invalid)?;
+            let max_concurrency = in_range(function.max_concurrency, 10, 1..=1000, "max_concurrency", &invalid)?;
+            let environment_span = function.environment.span();
+            let environment = function.environment.into_inner();
+            for (key, value) in &environment {
+                if let Some(problem) = environment_problem(key, value) {
+                    return Err(invalid(environment_span.clone(), problem));
+                }
+            }
+            functions.push(FunctionConfig {
+                binary: folder.join(function.binary.into_inner()),
+                name,
+                memory_mb,
+                timeout: Duration::from_secs(timeout_s.into()),
+                idle_timeout: Duration::from_secs(idle_timeout_s.into()),
+                max_concurrency: max_concurrency as usize,
+                environment,
+            });
+        }
+        Ok(PlatformConfig { region, functions })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    region: Option<Spanned<String>>,
+    #[serde(default)]
+    function: Vec<RawFunction>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    name: Spanned<String>,
+    binary: Spanned<PathBuf>,
+    memory_mb: Option<Spanned<u32>>,
+    timeout_s: Option<Spanned<u32>>,
+    idle_timeout_s: Option<Spanned<u32>>,
+    max_concurrency: Option<Spanned<u32>>,
+    #[serde(default = "no_environment")]
+    environment: Spanned<BTreeMap<String, String>>,
+}
+
+fn no_environment() -> Spanned<BTreeMap<String, String>> {
+    Spanned::new(0..0, BTreeMap::new())
+}
+
+fn in_range(
+    value: Option<Spanned<u32>>,
+    default: u32,
+    allowed: std::ops::RangeInclusive<u32>,
+    key: &str,
+    invalid: &impl Fn(Range<usize>, String) -> ConfigError,
+) -> Result<u32, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(value) if allowed.contains(value.get_ref()) => Ok(value.into_inner()),
+        Some(value) => Err(invalid(
+            value.span(),
+            format!("{key} = {} is outside {}..={}", value.get_ref(), allowed.start(), allowed.end()),
+        )),
+    }
+}
+
+fn environment_problem(key: &str, value: &str) -> Option<String> {
+    let mut chars = key.chars();
+    let well_formed = chars.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !well_formed {
+        Some(format!("environment variable {key:?} is not a name of letters, digits and underscores"))
+    } else if RESERVED_VARIABLES.contains(&key) {
+        Some(format!("environment variable {key} is reserved: the platform sets it"))
+    } else if value.contains('\0') {
+        Some(format!("environment variable {key} contains a NUL character"))
+    } else {
+        None
+    }
+}
+
+fn is_function_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+/// 1-based line and column of a byte offset.
+fn line_and_column(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(source: &str) -> Result<PlatformConfig, ConfigError> {
+        PlatformConfig::parse(source, Path::new("demos/functions.toml"))
+    }
+
+    fn error(source: &str) -> String {
+        parse(source).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_every_field_and_resolves_the_binary_beside_the_file() {
+        let config = parse(
+            r#"
+region = "eu-west-1"
+
+[[function]]
+name = "hello"
+binary = "../target/release/bootstrap"
+memory_mb = 256
+timeout_s = 5
+idle_timeout_s = 60
+max_concurrency = 4
+[function.environment]
+GREETING = "Hi"
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.region, "eu-west-1");
+        assert_eq!(
+            config.functions,
+            [FunctionConfig {
+                name: "hello".into(),
+                binary: PathBuf::from("demos/../target/release/bootstrap"),
+                memory_mb: 256,
+                timeout: Duration::from_secs(5),
+                idle_timeout: Duration::from_secs(60),
+                max_concurrency: 4,
+                environment: BTreeMap::from([("GREETING".into(), "Hi".into())]),
+            }]
+        );
+    }
+
+    #[test]
+    fn defaults_follow_lambda_and_absolute_binaries_stay_absolute() {
+        let config = parse("[[function]]\nname = \"a\"\nbinary = \"/opt/fn/bootstrap\"\n").unwrap();
+        assert_eq!(config.region, DEFAULT_REGION);
+        let function = &config.functions[0];
+        assert_eq!(function.binary, PathBuf::from("/opt/fn/bootstrap"));
+        assert_eq!(function.memory_mb, 128);
+        assert_eq!(function.timeout, Duration::from_secs(3));
+        assert_eq!(function.idle_timeout, Duration::from_secs(300));
+        assert_eq!(function.max_concurrency, 10);
+        assert!(function.environment.is_empty());
+    }
+
+    #[test]
+    fn an_empty_file_has_no_functions() {
+        assert_eq!(parse("").unwrap(), PlatformConfig::empty());
+    }
+
+    #[test]
+    fn syntax_errors_name_file_line_and_column() {
+        let message = error("[[function]]\nname = \"a\"\nbinary = \n");
+        assert!(message.starts_with("demos/functions.toml:3:"), "{message}");
+    }
+
+    #[test]
+    fn unknown_and_missing_keys_are_errors_with_their_line() {
+        let message = error("[[function]]\nname = \"a\"\nbinary = \"b\"\nmemory = 128\n");
+        assert!(message.starts_with("demos/functions.toml:4:"), "{message}");
+        assert!(message.contains("memory"), "{message}");
+        let message = error("[[function]]\nname = \"a\"\n");
+        assert!(message.contains("binary"), "{message}");
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_the_function_and_the_line() {
+        let message = error("[[function]]\nname = \"slow\"\nbinary = \"b\"\ntimeout_s = 901\n");
+        assert_eq!(message, "demos/functions.toml:4: function \"slow\": timeout_s = 901 is outside 1..=900");
+        let message = error("[[function]]\nname = \"tiny\"\nbinary = \"b\"\nmemory_mb = 64\n");
+        assert_eq!(message, "demos/functions.toml:4: function \"tiny\": memory_mb = 64 is outside 128..=10240");
+        let message = error("[[function]]\nname = \"none\"\nbinary = \"b\"\nmax_concurrency = 0\n");
+        assert!(message.contains("max_concurrency = 0"), "{message}");
+    }
+
+    #[test]
+    fn names_must_be_lambda_names_and_unique() {
+        let message = error("[[function]]\nname = \"no spaces\"\nbinary = \"b\"\n");
+        assert!(message.starts_with("demos/functions.toml:2: function \"no spaces\""), "{message}");
+        let twice = "[[function]]\nname = \"a\"\nbinary = \"b\"\n[[function]]\nname = \"a\"\nbinary = \"c\"\n";
+        assert_eq!(error(twice), "demos/functions.toml:5: function \"a\": defined twice");
+    }
+
+    #[test]
+    fn reserved_or_malformed_environment_variables_are_refused() {
+        let source = "[[function]]\nname = \"a\"\nbinary = \"b\"\n[function.environment]\nAWS_REGION = \"x\"\n";
+        let message = error(source);
+        assert!(message.starts_with("demos/functions.toml:"), "{message}");
+        assert!(message.contains("AWS_REGION is reserved"), "{message}");
+        let message = error("[[function]]\nname = \"a\"\nbinary = \"b\"\nenvironment = { \"1X\" = \"y\" }\n");
+        assert!(message.contains("\"1X\" is not a name"), "{message}");
+        let message = error("[[function]]\nname = \"a\"\nbinary = \"b\"\nenvironment = { X = 1 }\n");
+        assert!(message.starts_with("demos/functions.toml:4:"), "{message}");
+    }
+
+    #[test]
+    fn a_malformed_region_is_refused_with_its_line() {
+        assert_eq!(
+            error("\nregion = \"Mars\"\n"),
+            "demos/functions.toml:2: region \"Mars\" is not a region name like \"us-east-1\""
+        );
+    }
+
+    #[test]
+    fn line_and_column_count_from_one() {
+        assert_eq!(line_and_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_and_column("ab", 99), (1, 3));
+    }
+}

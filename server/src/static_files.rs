@@ -1,0 +1,87 @@
+//! The built deck (`dist/`): files with their content types, gzip/brotli (precompressed `.br` and
+//! `.gz` files when the build made them, else on the fly), immutable caching for the assets whose
+//! names carry a content hash and revalidation for everything else.
+//!
+//! The single-page routes (`/`, `/follow`, `/embed/<kind>`) serve `index.html`; any other missing
+//! path is a 404 — a missing asset must not come back as HTML. `ServeDir` refuses `..` and other
+//! non-normal path components, encoded or not, so nothing outside `dist/` is reachable.
+
+use std::path::Path;
+
+use axum::extract::Request;
+use axum::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
+
+pub fn router(dist: &Path) -> Router {
+    let index = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(dist).precompressed_br().precompressed_gzip();
+    Router::new()
+        .route_service("/", index.clone())
+        .route_service("/follow", index.clone())
+        .route_service("/embed/{kind}", index)
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_headers))
+        .layer(CompressionLayer::new())
+}
+
+async fn cache_headers(request: Request, next: Next) -> Response {
+    let immutable = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, if immutable { IMMUTABLE } else { REVALIDATE });
+        headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    }
+    response
+}
+
+/// Whether a path names a file whose content is fixed by its name: trunk puts a 16-hex-digit hash
+/// in the names it emits (`deck-app-<hash>.js`, `deck-app-<hash>_bg.wasm`, `deck-<hash>.css`) and
+/// in the folders of wasm-bindgen snippets (`snippets/deck-app-<hash>/inline0.js`).
+pub fn is_hashed_asset(path: &str) -> bool {
+    path.split('/')
+        .flat_map(|segment| segment.split(['-', '_', '.']))
+        .any(|token| token.len() == 16 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trunk_hashed_names_are_immutable_assets() {
+        for path in [
+            "/deck-app-0123456789abcdef.js",
+            "/deck-app-0123456789abcdef_bg.wasm",
+            "/deck-fedcba9876543210.css",
+            "/snippets/deck-app-0123456789abcdef/inline0.js",
+        ] {
+            assert!(is_hashed_asset(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn other_names_are_revalidated() {
+        for path in [
+            "/",
+            "/index.html",
+            "/follow",
+            "/embed/invoke",
+            "/assets/cold-start.svg",
+            "/deck-app-0123456789abcdeg.js",
+            "/deck-app-0123456789abcde.js",
+            "/deck-app-0123456789ABCDEF.js",
+            "/deck-app-0123456789abcdef0.js",
+        ] {
+            assert!(!is_hashed_asset(path), "{path}");
+        }
+    }
+}

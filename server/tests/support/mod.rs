@@ -1,0 +1,184 @@
+//! Shared by the integration tests: the binaries under test (built once per test binary), a real
+//! `serverless-deck` process on 127.0.0.1:0 with its log, and small HTTP helpers.
+#![allow(dead_code)] // each test binary uses its own part of this
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub struct Binaries {
+    /// The demo function (`demos/hello-lambda`), debug build.
+    pub hello: PathBuf,
+    /// `server/tests/fixtures/fixture_runtime.rs`.
+    pub fixture: PathBuf,
+}
+
+/// Builds the function binaries once per test binary (cargo builds the server itself).
+pub fn binaries() -> &'static Binaries {
+    static BINARIES: OnceLock<Binaries> = OnceLock::new();
+    BINARIES.get_or_init(|| Binaries {
+        hello: cargo_build(&["-p", "hello-lambda", "--bin", "bootstrap"], "bootstrap"),
+        fixture: cargo_build(&["-p", "serverless-deck", "--example", "fixture-runtime"], "fixture-runtime"),
+    })
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("server/ sits in the workspace").to_owned()
+}
+
+/// Runs `cargo build` and returns the path of the executable it reports for `target`.
+fn cargo_build(args: &[&str], target: &str) -> PathBuf {
+    let output = Command::new(env!("CARGO"))
+        .args(["build", "--message-format=json-render-diagnostics"])
+        .args(args)
+        .current_dir(workspace_root())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cargo runs");
+    assert!(output.status.success(), "cargo build {args:?} failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|message| message["reason"] == "compiler-artifact" && message["target"]["name"] == target)
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo build {args:?} reported no executable for {target}"))
+}
+
+/// One `[[function]]` table.
+pub fn function(name: &str, binary: &Path, settings: &str) -> String {
+    format!("[[function]]\nname = \"{name}\"\nbinary = \"{}\"\n{settings}\n", binary.display())
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    log: Arc<Mutex<Vec<String>>>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts the server with this `functions.toml` and no deck.
+    pub fn start(functions_toml: &str) -> Server {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let functions = dir.path().join("functions.toml");
+        std::fs::write(&functions, functions_toml).expect("functions.toml written");
+        let dist = dir.path().join("dist");
+        Server::launch(dir, &["--functions".as_ref(), functions.as_os_str(), "--dist".as_ref(), dist.as_os_str()])
+    }
+
+    /// Starts the server with these arguments (after `--addr 127.0.0.1:0`), keeping `dir` alive.
+    pub fn launch(dir: tempfile::TempDir, args: &[&std::ffi::OsStr]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_serverless-deck"))
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let base = loop {
+            let listening = log.lock().unwrap().iter().find_map(|line| {
+                line.strip_prefix("listening on ").map(str::to_owned)
+            });
+            if let Some(base) = listening {
+                break base;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the server exited with {status}: {:#?}", log.lock().unwrap());
+            }
+            assert!(Instant::now() < deadline, "the server did not start: {:#?}", log.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Server { child, base, log, dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until a log line satisfies `predicate`, and returns it.
+    pub async fn wait_for_log(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(line) = self.log.lock().unwrap().iter().find(|line| predicate(line)) {
+                return line.clone();
+            }
+            assert!(Instant::now() < deadline, "no log line {what} in {:#?}", self.log());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// SIGTERM, then the exit status (SIGKILL after 10 s).
+    pub fn terminate(&mut self) -> ExitStatus {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server can be waited for") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                return self.child.wait().expect("the killed server can be waited for");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+        }
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("an HTTP client")
+}
+
+/// A JSON body and the response's headers.
+pub async fn json(response: reqwest::Response) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
+    let (status, headers) = (response.status(), response.headers().clone());
+    let text = response.text().await.expect("a body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("a JSON body, got {status}: {text}"));
+    (status, headers, value)
+}
+
+pub fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default()
+}
+
+/// `GET /api/functions`, the named function's entry.
+pub async fn function_state(server: &Server, name: &str) -> Value {
+    let list: Value = client().get(server.url("/api/functions")).send().await.unwrap().json().await.unwrap();
+    list["functions"].as_array().unwrap().iter().find(|function| function["name"] == name).cloned().unwrap()
+}
+
+/// Whether a process still exists (a zombie counts as gone).
+pub fn process_alive(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        .unwrap_or(false)
+}

@@ -1,0 +1,100 @@
+//! Thin helpers over web-sys, so components read as what they do. Failures of the browser API
+//! (no window in a worker, a blocked storage) degrade quietly instead of panicking.
+use deck_core::CodeTheme;
+use leptos::prelude::{document, window};
+use wasm_bindgen::JsCast;
+
+/// The page path below `document.baseURI` (trunk writes `<base href>` from `--public-url`).
+pub fn path_below_base() -> String {
+    let doc = document();
+    let base = doc.base_uri().ok().flatten().unwrap_or_default();
+    let base_path = web_sys::Url::new(&base).map(|u| u.pathname()).unwrap_or_else(|_| "/".into());
+    let path = window().location().pathname().unwrap_or_default();
+    path.strip_prefix(&base_path).unwrap_or(&path).to_string()
+}
+
+pub fn location_hash() -> String {
+    window().location().hash().unwrap_or_default()
+}
+
+/// Sets the hash, adding a history entry so back and forward walk the slides.
+pub fn push_hash(hash: &str) {
+    if location_hash() != hash {
+        let _ = window().location().set_hash(hash);
+    }
+}
+
+/// Query parameters of the page URL, in order.
+pub fn query_pairs() -> Vec<(String, String)> {
+    let search = window().location().search().unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
+    let mut pairs = Vec::new();
+    let entries = js_sys::try_iter(&params.entries()).ok().flatten();
+    for entry in entries.into_iter().flatten().flatten() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        pairs.push((pair.get(0).as_string().unwrap_or_default(), pair.get(1).as_string().unwrap_or_default()));
+    }
+    pairs
+}
+
+pub fn set_title(title: &str) {
+    document().set_title(title);
+}
+
+/// Follows the system's light/dark preference; the code theme and CSS key off `data-theme`.
+pub fn apply_system_theme() {
+    let dark = window()
+        .match_media("(prefers-color-scheme: dark)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches());
+    set_theme(if dark { "dark" } else { "light" });
+}
+
+pub fn set_theme(theme: &str) {
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-theme", theme);
+    }
+}
+
+/// Adds the highlighting stylesheets once, each scoped to its theme.
+pub fn install_code_theme(theme: &CodeTheme) {
+    let doc = document();
+    if doc.get_element_by_id("code-theme").is_some() {
+        return;
+    }
+    let Ok(style) = doc.create_element("style") else { return };
+    style.set_id("code-theme");
+    style.set_text_content(Some(&format!(
+        ":root:not([data-theme=dark]) {{\n{}\n}}\n:root[data-theme=dark] {{\n{}\n}}\n",
+        theme.light_css, theme.dark_css
+    )));
+    if let Some(head) = doc.head() {
+        let _ = head.append_child(&style);
+    }
+}
+
+/// Last resort after a panic: a readable message in place of the page.
+pub fn show_fatal_error(message: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let (Some(body), Ok(p)) = (doc.body(), doc.create_element("p")) else { return };
+    p.set_class_name("fatal");
+    let _ = p.set_attribute("role", "alert");
+    p.set_text_content(Some(&format!("The deck hit a bug and stopped ({message}). Reload the page to go on.")));
+    let _ = body.append_child(&p);
+}
+
+/// True when a key press belongs to a form field, so slide keys must leave it alone.
+pub fn is_typing_target(target: Option<web_sys::EventTarget>) -> bool {
+    let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return false };
+    matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || element.closest("[contenteditable]").ok().flatten().is_some()
+}
+
+/// True when a click landed on something that handles clicks itself.
+pub fn is_interactive_target(target: Option<web_sys::EventTarget>) -> bool {
+    target
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("a, button, input, select, textarea, label, summary, .panel").ok().flatten())
+        .is_some()
+}

@@ -1,0 +1,3 @@
+fn main() {
+    deck_app::start();
+}

@@ -1,0 +1,173 @@
+//! Harness for end-to-end tests: starts the real `serverless-deck` server on a free loopback
+//! port and a headless Chromium session through chromedriver, and keeps screenshots.
+//!
+//! `cargo xtask test` builds everything and sets: DECK_SERVER (server binary), DECK_DIST (built
+//! deck), DECK_FUNCTIONS (functions.toml), CHROMEDRIVER, DECK_TEST_OUTPUT (screenshot folder).
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+fn env_path(name: &str) -> Result<PathBuf> {
+    std::env::var_os(name).map(PathBuf::from).with_context(|| format!("{name} is not set: run these tests with `cargo xtask test`"))
+}
+
+/// The deck server, killed when dropped.
+pub struct Server {
+    pub url: String,
+    _child: Child,
+}
+
+impl Server {
+    /// Serves the built deck with the local Lambda platform.
+    pub async fn start() -> Result<Server> {
+        Server::start_with(&[]).await
+    }
+
+    pub async fn start_with(extra_args: &[&str]) -> Result<Server> {
+        let mut command = Command::new(env_path("DECK_SERVER")?);
+        command
+            .args(["--addr", "127.0.0.1:0", "--dist"])
+            .arg(env_path("DECK_DIST")?)
+            .arg("--functions")
+            .arg(env_path("DECK_FUNCTIONS")?)
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let mut child = command.spawn().context("starting serverless-deck")?;
+        let mut lines = BufReader::new(child.stdout.take().context("no stdout")?).lines();
+        let url = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(at) = line.find("http://127.0.0.1:") {
+                    let url = line[at..].split_whitespace().next().unwrap_or_default();
+                    return Ok::<_, anyhow::Error>(url.trim_end_matches('/').to_string());
+                }
+            }
+            bail!("serverless-deck exited before printing its address")
+        })
+        .await
+        .context("serverless-deck did not print its address within 20 s")??;
+        // Keep draining the log so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Server { url, _child: child })
+    }
+}
+
+/// A headless Chromium session with its own chromedriver, closed when dropped.
+pub struct Browser {
+    pub client: Client,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Result<Browser> {
+        Browser::start_sized(1280, 720).await
+    }
+
+    pub async fn start_sized(width: u32, height: u32) -> Result<Browser> {
+        let port = free_port()?;
+        let driver = Command::new(env_path("CHROMEDRIVER")?)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting chromedriver")?;
+        let profile = tempfile::tempdir()?;
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            &format!("--window-size={width},{height}"),
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args, "binary": "/usr/bin/chromium" }));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..50 {
+            match ClientBuilder::new(connector.clone()).capabilities(caps.clone()).connect(&webdriver).await {
+                Ok(client) => {
+                    client.set_window_size(width, height).await.ok();
+                    return Ok(Browser { client, _driver: driver, _profile: profile });
+                }
+                Err(e) => last_error = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("cannot start a Chromium session: {last_error:?}")
+    }
+
+    /// Waits until an element matching `css` exists, and returns its text.
+    pub async fn text(&self, css: &str) -> Result<String> {
+        let element = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await?;
+        Ok(element.text().await?)
+    }
+
+    /// Evaluates JavaScript in the page and returns its result.
+    pub async fn js(&self, script: &str) -> Result<serde_json::Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Sends real key presses to the focused page.
+    pub async fn press(&self, keys: &str) -> Result<()> {
+        let body = self.client.find(Locator::Css("body")).await?;
+        body.send_keys(keys).await?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the viewport under DECK_TEST_OUTPUT/screenshots/`name`.png.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = env_path("DECK_TEST_OUTPUT")?.join("screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    /// Polls `condition` (a JS expression) until it is true, for up to `timeout`.
+    pub async fn wait_for(&self, condition: &str, timeout: Duration) -> Result<()> {
+        let script = format!("return !!({condition});");
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.js(&script).await?.as_bool() == Some(true) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("timed out waiting for `{condition}`");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.client.close().await?;
+        Ok(())
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// WebDriver key codes for `Browser::press`.
+pub mod keys {
+    pub const RIGHT: &str = "\u{E014}";
+    pub const LEFT: &str = "\u{E012}";
+    pub const HOME: &str = "\u{E011}";
+    pub const END: &str = "\u{E010}";
+    pub const SPACE: &str = " ";
+}

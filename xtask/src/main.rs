@@ -1,0 +1,76 @@
+//! `cargo xtask`: the one entry point for build chores — install tools, build, serve, test.
+mod cmd;
+mod tools;
+mod web;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use tools::ToolchainChoice;
+
+#[derive(Parser)]
+#[command(about = "Build, serve and test serverless-deck")]
+struct Cli {
+    /// How to get the wasm32 standard library: rustup's target, or Debian's rustc-web with
+    /// build-std. `auto` tries what is installed, then rustup (bounded wait), then Debian.
+    #[arg(long, global = true, env = "DECK_TOOLCHAIN", default_value = "auto")]
+    toolchain: ToolchainChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build everything that is missing and serve the deck with the local Lambda platform.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Hot-reloading development server (trunk serve); slides/ edits rebuild the deck.
+    Dev {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Build the deck as a static site into dist/.
+    Dist {
+        /// URL path the site is served under, e.g. /talk/.
+        #[arg(long, default_value = "/")]
+        public_url: String,
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+    },
+    /// Compile the slides and report every error as file:line.
+    Check,
+    /// Install every tool the build and tests need, and say which wasm toolchain is used.
+    Setup,
+    /// Install what the tests need, then run all of them: native, wasm in Chromium, end-to-end.
+    Test,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = cmd::workspace_root();
+    std::env::set_current_dir(&root)?;
+    match cli.command {
+        Command::Check => web::check_slides(),
+        Command::Setup => tools::setup(cli.toolchain, tools::Needs::ALL).map(drop),
+        Command::Dist { public_url, out } => {
+            let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
+            web::dist(&tools, &public_url, &out)
+        }
+        Command::Serve { addr } => {
+            let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
+            web::serve(&tools, &addr)
+        }
+        Command::Dev { addr } => {
+            let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
+            web::dev(&tools, &addr)
+        }
+        Command::Test => {
+            let tools = tools::setup(cli.toolchain, tools::Needs::ALL)?;
+            web::test(&tools)
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Tool set-up, idempotent: each tool is checked at its exact version and installed only when
+//! missing. The wasm32 standard library comes from rustup when it can, else from Debian's
+//! rustc-web with build-std (the machines here reach package registries, not always rustup's).
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::cmd::{output_line, run, step};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const BINARYEN_VERSION: &str = "132";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const RUSTUP_WAIT: Duration = Duration::from_secs(90);
+const DEBIAN_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "lld-22"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ToolchainChoice {
+    Auto,
+    Rustup,
+    Debian,
+}
+
+/// Which wasm toolchain the build uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WasmToolchain {
+    /// The active rustc with its wasm32 target installed.
+    Rustup,
+    /// Debian's rustc-web in /usr/bin, building std from source (`-Zbuild-std`).
+    Debian,
+}
+
+#[derive(Clone, Copy)]
+pub struct Needs {
+    browser: bool,
+}
+
+impl Needs {
+    pub const BUILD: Needs = Needs { browser: false };
+    pub const ALL: Needs = Needs { browser: true };
+}
+
+pub struct Tools {
+    pub wasm: WasmToolchain,
+    path: OsString,
+    pub chromedriver: PathBuf,
+}
+
+impl Tools {
+    /// A command that builds for the browser: the toolchain's PATH and flags, trunk offline.
+    pub fn wasm_command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command.env("PATH", &self.path).env("TRUNK_OFFLINE", "true");
+        if self.wasm == WasmToolchain::Debian {
+            // Cargo and rustup export these to child processes; they would pull the build back
+            // onto the rustup toolchain.
+            for var in ["CARGO", "RUSTC", "RUSTDOC", "RUSTUP_TOOLCHAIN", "RUSTC_WRAPPER"] {
+                command.env_remove(var);
+            }
+            command.env("RUSTC_BOOTSTRAP", "1").env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
+        }
+        command
+    }
+}
+
+pub fn setup(choice: ToolchainChoice, needs: Needs) -> Result<Tools> {
+    let wasm = wasm_toolchain(choice)?;
+    ensure_cargo_tool("trunk", TRUNK_VERSION, &["trunk", "--version", TRUNK_VERSION, "--locked", "--no-default-features", "--features", "rustls"], "≈ 12 min")?;
+    let bindgen = wasm_bindgen_version()?;
+    ensure_cargo_tool("wasm-bindgen", &bindgen, &["wasm-bindgen-cli", "--version", &bindgen], "≈ 8 min")?;
+    let wasm_opt_dir = ensure_wasm_opt()?;
+
+    let mut dirs = vec![wasm_opt_dir];
+    if wasm == WasmToolchain::Debian {
+        dirs.push(PathBuf::from("/usr/bin"));
+    }
+    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let path = std::env::join_paths(dirs)?;
+
+    let chromedriver = if needs.browser { ensure_browser()? } else { PathBuf::new() };
+    Ok(Tools { wasm, path, chromedriver })
+}
+
+fn wasm_toolchain(choice: ToolchainChoice) -> Result<WasmToolchain> {
+    if choice != ToolchainChoice::Debian {
+        if has_wasm_std("rustc") {
+            step("wasm toolchain: rustup's rustc with the wasm32 target (installed)");
+            return Ok(WasmToolchain::Rustup);
+        }
+        if add_rustup_target() && has_wasm_std("rustc") {
+            step("wasm toolchain: rustup's rustc with the wasm32 target (just added)");
+            return Ok(WasmToolchain::Rustup);
+        }
+        if choice == ToolchainChoice::Rustup {
+            bail!("`rustup target add {WASM_TARGET}` did not work; try `--toolchain debian`");
+        }
+    }
+    step("wasm toolchain: Debian's rustc-web with build-std (RUSTC_BOOTSTRAP=1)");
+    if !Path::new("/usr/bin/rustc").exists() || !Path::new("/usr/lib/rustlib/src/rust/library").exists() {
+        apt_install(DEBIAN_PACKAGES)?;
+    }
+    let version = output_line("/usr/bin/rustc", &["--version"]).context("/usr/bin/rustc does not run")?;
+    eprintln!("    {version}");
+    Ok(WasmToolchain::Debian)
+}
+
+fn has_wasm_std(rustc: &str) -> bool {
+    output_line(rustc, &["--print", "target-libdir", "--target", WASM_TARGET]).is_some_and(|dir| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
+        })
+    })
+}
+
+/// `rustup target add`, given a bounded wait: the dist server may be unreachable here.
+fn add_rustup_target() -> bool {
+    step(&format!("adding the {WASM_TARGET} target with rustup (at most {} s)", RUSTUP_WAIT.as_secs()));
+    let Ok(mut child) = Command::new("rustup").args(["target", "add", WASM_TARGET]).spawn() else {
+        eprintln!("    rustup is not installed");
+        return false;
+    };
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return status.success(),
+            Ok(None) if started.elapsed() < RUSTUP_WAIT => std::thread::sleep(Duration::from_millis(200)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                eprintln!("    rustup did not finish in time; falling back");
+                return false;
+            }
+        }
+    }
+}
+
+/// Installs `crate_args` with `cargo install` unless `binary --version` already reports `version`.
+fn ensure_cargo_tool(binary: &str, version: &str, crate_args: &[&str], duration: &str) -> Result<()> {
+    let found = output_line(binary, &["--version"]);
+    if found.as_deref().is_some_and(|line| line.split_whitespace().nth(1) == Some(version)) {
+        return Ok(());
+    }
+    let had = found.map_or_else(|| "not installed".to_string(), |line| format!("found `{line}`"));
+    step(&format!("installing {binary} {version} ({had}); first time only, {duration} on 2 cores"));
+    run(Command::new("cargo").arg("install").args(crate_args))
+}
+
+/// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
+fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string("Cargo.lock").context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    bail!("Cargo.lock names no wasm-bindgen; run `cargo generate-lockfile`")
+}
+
+/// wasm-opt from npm's binaryen package, kept in a cache folder shared by checkouts.
+fn ensure_wasm_opt() -> Result<PathBuf> {
+    let prefix = cache_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
+    let bin = prefix.join("node_modules/.bin");
+    let wanted = format!("version {BINARYEN_VERSION}");
+    if output_line(&bin.join("wasm-opt").to_string_lossy(), &["--version"]).is_some_and(|v| v.contains(&wanted)) {
+        return Ok(bin);
+    }
+    if output_line("npm", &["--version"]).is_none() {
+        bail!("wasm-opt needs npm: install Node.js and npm (Debian: `apt-get install npm`)");
+    }
+    step(&format!("installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into {}", prefix.display()));
+    std::fs::create_dir_all(&prefix)?;
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+    Ok(bin)
+}
+
+/// Chromium and its WebDriver for the browser tests, from Debian's packages.
+fn ensure_browser() -> Result<PathBuf> {
+    let driver = PathBuf::from("/usr/bin/chromedriver");
+    if !driver.exists() || !Path::new("/usr/bin/chromium").exists() {
+        apt_install(&["chromium", "chromium-driver"])?;
+    }
+    Ok(driver)
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let command = format!("apt-get install -y {}", packages.join(" "));
+    if output_line("apt-get", &["--version"]).is_none() {
+        bail!("missing {}: install them with your package manager (Debian: `{command}`)", packages.join(", "));
+    }
+    static UPDATE: Once = Once::new();
+    let mut updated = Ok(());
+    UPDATE.call_once(|| {
+        step("apt-get update");
+        updated = run(Command::new("apt-get").arg("update").stdout(Stdio::null()));
+    });
+    updated.with_context(|| format!("needed for: {command} (run as root)"))?;
+    step(&command);
+    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive"))
+        .with_context(|| format!("installing {} failed; run `{command}` as root", packages.join(", ")))
+}
+
+/// A cache outside the checkout, so fresh clones (CI) reuse installed tools.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("serverless-deck")
+}

@@ -1,0 +1,108 @@
+//! Building, serving and testing the deck.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use deck_core::PanelKind;
+
+use crate::cmd::{run, step};
+use crate::tools::Tools;
+
+/// Where cargo puts native binaries (honours CARGO_TARGET_DIR).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
+}
+
+pub fn check_slides() -> Result<()> {
+    let slides = std::env::var_os("DECK_SLIDES").map_or_else(|| PathBuf::from("slides"), PathBuf::from);
+    match deck_compiler::compile_dir(&slides, Path::new("assets")) {
+        Ok(deck) => {
+            let panels = deck.slides.iter().flat_map(|s| &s.blocks).filter(|b| matches!(b.content, deck_core::Content::Panel(_))).count();
+            eprintln!("{}: {} slides, {panels} live panels, no errors", slides.display(), deck.slides.len());
+            Ok(())
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            bail!("the slides have errors")
+        }
+    }
+}
+
+/// The static site: trunk's release build, plus a copy of the page at each embed path so
+/// plain static hosts (S3, GitHub Pages) serve `/embed/<kind>/` without rewrite rules.
+pub fn dist(tools: &Tools, public_url: &str, out: &Path) -> Result<()> {
+    if !public_url.starts_with('/') || !public_url.ends_with('/') {
+        bail!("--public-url must start and end with `/`, e.g. /talk/ (got `{public_url}`)");
+    }
+    step(&format!("building the deck into {} (public URL {public_url}; first build takes minutes)", out.display()));
+    run(tools
+        .wasm_command("trunk")
+        .args(["build", "--release", "--public-url", public_url, "--dist"])
+        .arg(out))?;
+    let index = std::fs::read(out.join("index.html")).context("trunk wrote no index.html")?;
+    for kind in PanelKind::ALL {
+        let dir = out.join("embed").join(kind.name());
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("index.html"), &index)?;
+    }
+    Ok(())
+}
+
+fn build_server() -> Result<()> {
+    step("building the server and the demo Lambda (release)");
+    run(Command::new("cargo").args(["build", "--release", "-p", "serverless-deck", "-p", "hello-lambda"]))
+}
+
+fn server_command(addr: &str, dist: &Path) -> Command {
+    let mut command = Command::new(target_dir().join("release/serverless-deck"));
+    command.args(["--addr", addr, "--dist"]).arg(dist).args(["--functions", "demos/functions.toml"]);
+    command
+}
+
+pub fn serve(tools: &Tools, addr: &str) -> Result<()> {
+    let out = PathBuf::from("dist");
+    dist(tools, "/", &out)?;
+    build_server()?;
+    step(&format!("serving the deck with the local Lambda platform on http://{addr}/ (Ctrl-C stops)"));
+    run(&mut server_command(addr, &out))
+}
+
+/// `trunk serve` with hot reload; the local Lambda platform runs beside it on the next port and
+/// trunk proxies the Lambda routes to it (see Trunk.toml).
+pub fn dev(tools: &Tools, addr: &str) -> Result<()> {
+    let (host, port) = addr.rsplit_once(':').context("--addr must be HOST:PORT")?;
+    build_server()?;
+    let mut platform = server_command("127.0.0.1:8081", Path::new("dist")).spawn()?;
+    step(&format!("dev server on http://{addr}/ — edits to src/, slides/ and assets/ rebuild and reload"));
+    let served = run(tools.wasm_command("trunk").args(["serve", "--address", host, "--port", port]));
+    let _ = platform.kill();
+    served
+}
+
+pub fn test(tools: &Tools) -> Result<()> {
+    step("native tests: slide compiler, model, pricing, server and local Lambda platform, demo function");
+    run(Command::new("cargo").args(["test", "--workspace", "--exclude", "deck-app", "--exclude", "deck-e2e"]))?;
+
+    step("wasm tests in headless Chromium (wasm-bindgen-test)");
+    run(tools
+        .wasm_command("cargo")
+        .args(["test", "-p", "deck-app", "--target", "wasm32-unknown-unknown"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+
+    let out = target_dir().join("e2e-dist");
+    dist(tools, "/", &out)?;
+    build_server()?;
+    step("end-to-end tests: the served deck in headless Chromium");
+    let output = std::env::current_dir()?.join(target_dir()).join("test-output");
+    run(Command::new("cargo")
+        .args(["test", "-p", "deck-e2e", "--", "--test-threads", "2"])
+        .env("DECK_DIST", std::path::absolute(&out)?)
+        .env("DECK_SERVER", std::path::absolute(target_dir().join("release/serverless-deck"))?)
+        .env("DECK_FUNCTIONS", std::path::absolute("demos/functions.toml")?)
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("DECK_TEST_OUTPUT", &output))?;
+    eprintln!("screenshots: {}", output.join("screenshots").display());
+    Ok(())
+}
