@@ -1,5 +1,6 @@
 //! `cargo xtask`: the one entry point for build chores — install tools, build, serve, test.
 mod cmd;
+mod lambda;
 mod tools;
 mod web;
 
@@ -47,6 +48,11 @@ enum Command {
     Setup,
     /// Install what the tests need, then run all of them: native, wasm in Chromium, end-to-end.
     Test,
+    /// Build the demo function's deployable zip for AWS Lambda (provided.al2023).
+    LambdaZip {
+        #[arg(long, value_enum, default_value = "arm64")]
+        arch: lambda::Arch,
+    },
 }
 
 fn main() -> Result<()> {
@@ -68,6 +74,7 @@ fn main() -> Result<()> {
             let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
             web::dev(&tools, &addr)
         }
+        Command::LambdaZip { arch } => lambda::lambda_zip(arch).map(drop),
         Command::Test => {
             let tools = tools::setup(cli.toolchain, tools::Needs::ALL)?;
             web::test(&tools)

@@ -90,7 +90,7 @@ fn wasm_toolchain(choice: ToolchainChoice) -> Result<WasmToolchain> {
             step("wasm toolchain: rustup's rustc with the wasm32 target (installed)");
             return Ok(WasmToolchain::Rustup);
         }
-        if add_rustup_target() && has_wasm_std("rustc") {
+        if rustup_target_add(WASM_TARGET) && has_wasm_std("rustc") {
             step("wasm toolchain: rustup's rustc with the wasm32 target (just added)");
             return Ok(WasmToolchain::Rustup);
         }
@@ -116,9 +116,9 @@ fn has_wasm_std(rustc: &str) -> bool {
 }
 
 /// `rustup target add`, given a bounded wait: the dist server may be unreachable here.
-fn add_rustup_target() -> bool {
-    step(&format!("adding the {WASM_TARGET} target with rustup (at most {} s)", RUSTUP_WAIT.as_secs()));
-    let Ok(mut child) = Command::new("rustup").args(["target", "add", WASM_TARGET]).spawn() else {
+pub fn rustup_target_add(target: &str) -> bool {
+    step(&format!("adding the {target} target with rustup (at most {} s)", RUSTUP_WAIT.as_secs()));
+    let Ok(mut child) = Command::new("rustup").args(["target", "add", target]).spawn() else {
         eprintln!("    rustup is not installed");
         return false;
     };
@@ -130,7 +130,7 @@ fn add_rustup_target() -> bool {
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                eprintln!("    rustup did not finish in time; falling back");
+                eprintln!("    rustup did not finish in time");
                 return false;
             }
         }
@@ -162,21 +162,47 @@ fn wasm_bindgen_version() -> Result<String> {
     bail!("Cargo.lock names no wasm-bindgen; run `cargo generate-lockfile`")
 }
 
-/// wasm-opt from npm's binaryen package, kept in a cache folder shared by checkouts.
+/// wasm-opt from npm's binaryen package.
 fn ensure_wasm_opt() -> Result<PathBuf> {
-    let prefix = cache_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
-    let bin = prefix.join("node_modules/.bin");
-    let wanted = format!("version {BINARYEN_VERSION}");
-    if output_line(&bin.join("wasm-opt").to_string_lossy(), &["--version"]).is_some_and(|v| v.contains(&wanted)) {
-        return Ok(bin);
+    let wasm_opt = ensure_npm_tool("binaryen", BINARYEN_VERSION, "wasm-opt")?;
+    Ok(wasm_opt.parent().context("wasm-opt has a folder")?.to_path_buf())
+}
+
+/// An npm package's binary at an exact major version, kept in a cache folder shared by
+/// checkouts (so CI's fresh clones reuse it). Returns the binary's path.
+pub fn ensure_npm_tool(package: &str, version: &str, binary: &str) -> Result<PathBuf> {
+    let prefix = cache_dir().join(format!("{package}-{version}"));
+    let path = prefix.join("node_modules/.bin").join(binary);
+    let reported = output_line(&path.to_string_lossy(), &["--version"]);
+    if reported.is_some_and(|v| v.split(|c: char| !c.is_ascii_digit()).any(|n| n == version)) {
+        return Ok(path);
     }
     if output_line("npm", &["--version"]).is_none() {
-        bail!("wasm-opt needs npm: install Node.js and npm (Debian: `apt-get install npm`)");
+        bail!("{binary} needs npm: install Node.js and npm (Debian: `apt-get install npm`)");
     }
-    step(&format!("installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into {}", prefix.display()));
+    step(&format!("installing {binary} (npm {package}@{version}) into {}", prefix.display()));
     std::fs::create_dir_all(&prefix)?;
-    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(format!("binaryen@{BINARYEN_VERSION}")))?;
-    Ok(bin)
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(format!("{package}@{version}")))?;
+    Ok(path)
+}
+
+/// A Python command-line tool at an exact version, in its own virtualenv under the cache folder.
+pub fn ensure_pip_tool(package: &str, version: &str) -> Result<PathBuf> {
+    let venv = cache_dir().join("venv");
+    let path = venv.join("bin").join(package);
+    if output_line(&path.to_string_lossy(), &["--version"]).is_some_and(|v| v.ends_with(version)) {
+        return Ok(path);
+    }
+    step(&format!("installing {package} {version} (PyPI) into {}", venv.display()));
+    if !venv.join("bin/pip").exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+            .context("needs Python 3 with venv (Debian: `apt-get install python3-venv`)")?;
+    }
+    run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", &format!("{package}=={version}")]))?;
+    Ok(path)
 }
 
 /// Chromium and its WebDriver for the browser tests, from Debian's packages.

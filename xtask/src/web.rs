@@ -9,7 +9,7 @@ use crate::cmd::{run, step};
 use crate::tools::Tools;
 
 /// Where cargo puts native binaries (honours CARGO_TARGET_DIR).
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
 }
 
@@ -104,5 +104,6 @@ pub fn test(tools: &Tools) -> Result<()> {
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("DECK_TEST_OUTPUT", &output))?;
     eprintln!("screenshots: {}", output.join("screenshots").display());
-    Ok(())
+
+    crate::lambda::test_deploy()
 }
