@@ -123,6 +123,8 @@ impl<'a> Builder<'_, 'a> {
                 let Some(Open::Heading(title)) = self.open.pop() else { unreachable!() };
                 self.title = Some(title.trim().to_string());
                 self.pending.push(Event::End(TagEnd::Heading(level)));
+                // The title is a block of its own, so layouts (e.g. `split`) can place it apart.
+                self.flush();
             }
             (Event::Start(Tag::Image { link_type, dest_url, title, id }), _) => {
                 let resolved = self.image_url(&dest_url).map_err(|kind| self.error(line, kind)).ok();

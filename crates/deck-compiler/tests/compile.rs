@@ -38,14 +38,14 @@ fn fixture_deck_compiles() {
 
     let code = &deck.slides[1];
     assert_eq!(code.source.line, 18);
-    let Content::Html(html) = &code.blocks[0].content else { panic!("html expected") };
+    let Content::Html(html) = &code.blocks[1].content else { panic!("html expected") };
     assert!(html.contains("<pre class=\"code\" data-lang=\"rust\">") && html.contains("hl-"), "{html}");
     assert!(!html.contains("```"));
 
     let steps = &deck.slides[2];
     assert_eq!(steps.steps, 2);
     let shown: Vec<_> = steps.blocks.iter().map(|b| b.step).collect();
-    assert_eq!(shown, [0, 1, 2]);
+    assert_eq!(shown, [0, 0, 1, 2], "title block, then one block per step");
     assert_eq!(steps.notes.trim(), "<p>Reveal one by one.</p>");
 
     let Content::Panel(panel) = &deck.slides[3].blocks[1].content else { panic!("panel expected") };
@@ -53,7 +53,7 @@ fn fixture_deck_compiles() {
     assert_eq!(panel.get("pricing"), Some("2016"));
     assert_eq!(panel.get("requests"), Some("3000000"));
 
-    let Content::Html(img) = &deck.slides[4].blocks[0].content else { panic!("html expected") };
+    let Content::Html(img) = &deck.slides[4].blocks[1].content else { panic!("html expected") };
     assert!(img.contains(r#"src="assets/diagram.svg""#) && img.contains(r#"alt="A box with an arrow""#), "{img}");
     assert!(!deck.code_theme.light_css.is_empty() && !deck.code_theme.dark_css.is_empty());
 }

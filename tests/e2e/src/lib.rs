@@ -43,9 +43,8 @@ impl Server {
         let mut lines = BufReader::new(child.stdout.take().context("no stdout")?).lines();
         let url = tokio::time::timeout(Duration::from_secs(20), async {
             while let Some(line) = lines.next_line().await? {
-                if let Some(at) = line.find("http://127.0.0.1:") {
-                    let url = line[at..].split_whitespace().next().unwrap_or_default();
-                    return Ok::<_, anyhow::Error>(url.trim_end_matches('/').to_string());
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    return Ok::<_, anyhow::Error>(url.trim().trim_end_matches('/').to_string());
                 }
             }
             bail!("serverless-deck exited before printing its address")
@@ -101,7 +100,6 @@ impl Browser {
         for _ in 0..50 {
             match ClientBuilder::new(connector.clone()).capabilities(caps.clone()).connect(&webdriver).await {
                 Ok(client) => {
-                    client.set_window_size(width, height).await.ok();
                     return Ok(Browser { client, _driver: driver, _profile: profile });
                 }
                 Err(e) => last_error = Some(e),
