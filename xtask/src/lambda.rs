@@ -36,7 +36,7 @@ impl Arch {
 
 /// Where `lambda_zip` writes, and where serverless.yml and template.yaml look.
 pub fn zip_path(arch: Arch) -> PathBuf {
-    crate::web::target_dir().join("lambda/hello-lambda").join(format!("bootstrap-{}.zip", arch.name()))
+    crate::web::target_dir().join("lambda").join(format!("bootstrap-{}.zip", arch.name()))
 }
 
 pub fn lambda_zip(arch: Arch) -> Result<PathBuf> {

@@ -8,6 +8,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, PointerAction, TouchActions};
+pub use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -100,13 +102,23 @@ impl Browser {
         for _ in 0..50 {
             match ClientBuilder::new(connector.clone()).capabilities(caps.clone()).connect(&webdriver).await {
                 Ok(client) => {
-                    return Ok(Browser { client, _driver: driver, _profile: profile });
+                    let browser = Browser { client, _driver: driver, _profile: profile };
+                    browser.set_viewport(width, height).await?;
+                    return Ok(browser);
                 }
                 Err(e) => last_error = Some(e),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("cannot start a Chromium session: {last_error:?}")
+    }
+
+    /// Resizes the window so the page itself (not the window) is `width`×`height`.
+    pub async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {
+        let frame = self.js("return [outerWidth - innerWidth, outerHeight - innerHeight]").await?;
+        let extra = |i: usize| frame[i].as_u64().unwrap_or(0) as u32;
+        self.client.set_window_size(width + extra(0), height + extra(1)).await?;
+        Ok(())
     }
 
     /// Waits until an element matching `css` exists, and returns its text.
@@ -129,9 +141,8 @@ impl Browser {
 
     /// Saves a PNG of the viewport under DECK_TEST_OUTPUT/screenshots/`name`.png.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let dir = env_path("DECK_TEST_OUTPUT")?.join("screenshots");
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(format!("{name}.png"));
+        let path = env_path("DECK_TEST_OUTPUT")?.join("screenshots").join(format!("{name}.png"));
+        std::fs::create_dir_all(path.parent().context("screenshot path has a folder")?)?;
         std::fs::write(&path, self.client.screenshot().await?)?;
         Ok(path)
     }
@@ -151,6 +162,44 @@ impl Browser {
         }
     }
 
+    /// Types `keys` into whatever has the focus, as real key presses. Unlike [`Browser::press`],
+    /// which sends keys to `<body>`, this leaves the focus where it is (e.g. in a dialog).
+    pub async fn type_keys(&self, keys: &str) -> Result<()> {
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// One finger moving from `from` to `to` (viewport pixels) on a touch screen.
+    pub async fn swipe(&self, from: (f64, f64), to: (f64, f64)) -> Result<()> {
+        let finger = TouchActions::new("finger".into())
+            .then(PointerAction::MoveTo { duration: None, x: from.0, y: from.1 })
+            .then(PointerAction::Down { button: 0 })
+            .then(PointerAction::MoveTo { duration: Some(Duration::from_millis(200)), x: to.0, y: to.1 })
+            .then(PointerAction::Up { button: 0 });
+        self.client.perform_actions(finger).await?;
+        Ok(())
+    }
+
+    /// Opens `url` in a new window of the same browser (same profile, so the windows share
+    /// BroadcastChannels and storage), sized `width`×`height`, and switches to it.
+    pub async fn open_window(&self, url: &str, width: u32, height: u32) -> Result<WindowHandle> {
+        let window = self.client.new_window(false).await?.handle;
+        self.client.switch_to_window(window.clone()).await?;
+        self.client.set_window_size(width, height).await.ok();
+        self.client.goto(url).await?;
+        Ok(window)
+    }
+
+    /// Makes `window` the one later commands talk to.
+    pub async fn switch_to(&self, window: &WindowHandle) -> Result<()> {
+        self.client.switch_to_window(window.clone()).await?;
+        Ok(())
+    }
+
     pub async fn close(self) -> Result<()> {
         self.client.close().await?;
         Ok(())
@@ -168,4 +217,7 @@ pub mod keys {
     pub const HOME: &str = "\u{E011}";
     pub const END: &str = "\u{E010}";
     pub const SPACE: &str = " ";
+    pub const ENTER: &str = "\u{E007}";
+    pub const ESCAPE: &str = "\u{E00C}";
+    pub const DOWN: &str = "\u{E015}";
 }

@@ -1,0 +1,222 @@
+//! Browser timings for `cargo xtask bench`, in headless Chromium over WebDriver.
+//!
+//! `browser_bench <measure> <page> <url> <samples> [<slides>]`, where `page` is `deck` (ours) or
+//! `reveal` (the reveal.js baseline) and `measure` is one of:
+//! - `first-slide`: a fresh browser profile per sample; the largest contentful paint once the
+//!   first slide is shown, in ms since navigation start. Also lists the resources the page loaded.
+//! - `next-slide`: → pressed for real; ms from the keydown event to the frame after the next slide
+//!   is shown (one page, `samples` presses).
+//! - `overview`: `o` pressed on a freshly loaded page; ms from keydown to the frame after a grid of
+//!   `slides` thumbnails is shown.
+//! - `cost`: the cost panel's embed page; ms from an edited input to the frame after the new total,
+//!   and the same for an empty frame as the floor.
+//!
+//! Prints one `sample <ms>` line per sample (`floor <ms>` for the empty frame, `resource <url>`
+//! for loaded files); the caller computes medians. Needs CHROMEDRIVER.
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use deck_e2e::{keys, Browser};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Stores in `window.__benchProbe` a promise of the ms from the next keydown to the painted frame
+/// in which `arguments[0]` (a JS expression) holds; -1 if that does not happen within 10 s.
+const KEY_PROBE: &str = r#"
+const shown = new Function('return !!(' + arguments[0] + ')');
+window.__benchProbe = new Promise(resolve => {
+  const timeout = setTimeout(() => resolve(-1), 10000);
+  addEventListener('keydown', event => {
+    const start = event.timeStamp;
+    const frame = () => {
+      if (!shown()) return requestAnimationFrame(frame);
+      // Posted during this frame's rAF, the message is handled once the frame is painted.
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => { clearTimeout(timeout); resolve(performance.now() - start); };
+      channel.port2.postMessage(0);
+    };
+    requestAnimationFrame(frame);
+  }, { capture: true, once: true });
+});
+"#;
+
+const AWAIT_PROBE: &str = "window.__benchProbe.then(arguments[arguments.length - 1]);";
+
+/// The largest contentful paint (the first slide's, as nothing else paints later) and the
+/// resources loaded, half a second after the first slide is shown so the entry is final.
+const FIRST_PAINT: &str = r#"
+const done = arguments[arguments.length - 1];
+let last = null;
+new PerformanceObserver(list => { const all = list.getEntries(); last = all[all.length - 1]; })
+  .observe({ type: 'largest-contentful-paint', buffered: true });
+setTimeout(() => done({
+  ms: last ? last.startTime : -1,
+  resources: performance.getEntriesByType('resource').map(r => r.name),
+}), 500);
+"#;
+
+/// Edits a cost input (`arguments[0]` = the new value) and reports the ms until the frame showing
+/// the new total is painted; with `arguments[0] === null`, the same wait for an empty frame.
+const COST_PROBE: &str = r#"
+const [value, done] = [arguments[0], arguments[arguments.length - 1]];
+const total = document.querySelector('[data-testid=total-cost]');
+const before = total.textContent;
+const start = performance.now();
+const timeout = setTimeout(() => done(-1), 10000);
+if (value !== null) {
+  const input = document.querySelector('input[name=requests]');
+  input.value = value;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+const frame = () => {
+  if (value !== null && total.textContent === before) return requestAnimationFrame(frame);
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => { clearTimeout(timeout); done(performance.now() - start); };
+  channel.port2.postMessage(0);
+};
+requestAnimationFrame(frame);
+"#;
+
+#[derive(Clone, Copy)]
+enum Page {
+    Deck,
+    Reveal,
+}
+
+impl Page {
+    /// JS: slide `n` (1-based) is the one shown.
+    fn slide_shown(self, n: usize) -> String {
+        match self {
+            Page::Deck => format!("document.querySelector('section.slide[data-slide=\"{n}\"]:not([hidden])')"),
+            Page::Reveal => format!(
+                "window.Reveal && Reveal.isReady() && Reveal.getIndices().h === {} \
+                 && document.querySelector('.reveal .slides > section.present')",
+                n - 1
+            ),
+        }
+    }
+
+    /// JS: the first slide is shown with its title.
+    fn first_slide_shown(self) -> String {
+        match self {
+            Page::Deck => "document.querySelector('section.slide[data-slide=\"1\"]:not([hidden]) :is(h1, h2)')".into(),
+            Page::Reveal => format!("({}) && document.querySelector('.reveal .slides > section.present :is(h1, h2)')", self.slide_shown(1)),
+        }
+    }
+
+    /// JS: the overview shows all `slides` thumbnails.
+    fn overview_shown(self, slides: usize) -> String {
+        match self {
+            Page::Deck => format!("document.querySelectorAll('dialog[open] .overview-grid .thumb').length >= {slides}"),
+            Page::Reveal => format!(
+                "document.querySelector('.reveal.overview') && document.querySelectorAll('.reveal .slides > section').length >= {slides}"
+            ),
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [measure, page, url, samples, rest @ ..] = args.as_slice() else {
+        bail!("usage: browser_bench first-slide|next-slide|overview|cost deck|reveal URL SAMPLES [SLIDES]");
+    };
+    let page = match page.as_str() {
+        "deck" => Page::Deck,
+        "reveal" => Page::Reveal,
+        other => bail!("page must be `deck` or `reveal`, not `{other}`"),
+    };
+    let samples: usize = samples.parse().context("SAMPLES must be a number")?;
+    match measure.as_str() {
+        "first-slide" => first_slide(page, url, samples).await,
+        "next-slide" => next_slide(page, url, samples).await,
+        "overview" => {
+            let slides = rest.first().context("overview needs SLIDES")?.parse().context("SLIDES must be a number")?;
+            overview(page, url, samples, slides).await
+        }
+        "cost" => cost(url, samples).await,
+        other => bail!("unknown measure `{other}`"),
+    }
+}
+
+async fn first_slide(page: Page, url: &str, samples: usize) -> Result<()> {
+    for sample in 0..samples {
+        let browser = Browser::start().await?;
+        browser.client.goto(url).await?;
+        browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
+        let result = browser.client.execute_async(FIRST_PAINT, vec![]).await?;
+        let ms = result["ms"].as_f64().context("no paint timing")?;
+        if ms < 0.0 {
+            bail!("{url}: no largest-contentful-paint entry");
+        }
+        println!("sample {ms:.3}");
+        if sample == 0 {
+            for resource in result["resources"].as_array().into_iter().flatten().filter_map(|r| r.as_str()) {
+                println!("resource {resource}");
+            }
+        }
+        browser.close().await?;
+    }
+    Ok(())
+}
+
+async fn next_slide(page: Page, url: &str, samples: usize) -> Result<()> {
+    let browser = Browser::start().await?;
+    browser.client.goto(url).await?;
+    browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
+    for sample in 0..samples {
+        let expected = sample + 2;
+        arm_key_probe(&browser, &page.slide_shown(expected)).await?;
+        browser.press(keys::RIGHT).await?;
+        let ms = probe_result(&browser).await?;
+        println!("sample {ms:.3}");
+        // Let the page settle (reveal.js animates its transition) before the next press.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.close().await
+}
+
+async fn overview(page: Page, url: &str, samples: usize, slides: usize) -> Result<()> {
+    let browser = Browser::start().await?;
+    for _ in 0..samples {
+        // A fresh page each time: the first opening is the one that builds the grid.
+        browser.client.goto("about:blank").await?;
+        browser.client.goto(url).await?;
+        browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
+        arm_key_probe(&browser, &page.overview_shown(slides)).await?;
+        browser.press("o").await?;
+        let ms = probe_result(&browser).await?;
+        println!("sample {ms:.3}");
+    }
+    browser.close().await
+}
+
+async fn cost(url: &str, samples: usize) -> Result<()> {
+    let browser = Browser::start().await?;
+    browser.client.goto(url).await?;
+    browser.wait_for("document.querySelector('[data-testid=total-cost]')", READY_TIMEOUT).await?;
+    for sample in 0..samples {
+        let requests = 20_000_000 + sample * 1_000_000;
+        let ms = browser.client.execute_async(COST_PROBE, vec![requests.to_string().into()]).await?;
+        println!("sample {:.3}", positive(ms)?);
+        let floor = browser.client.execute_async(COST_PROBE, vec![serde_json::Value::Null]).await?;
+        println!("floor {:.3}", positive(floor)?);
+    }
+    browser.close().await
+}
+
+async fn arm_key_probe(browser: &Browser, shown: &str) -> Result<()> {
+    browser.client.execute(KEY_PROBE, vec![shown.into()]).await?;
+    Ok(())
+}
+
+async fn probe_result(browser: &Browser) -> Result<f64> {
+    positive(browser.client.execute_async(AWAIT_PROBE, vec![]).await?)
+}
+
+fn positive(value: serde_json::Value) -> Result<f64> {
+    match value.as_f64() {
+        Some(ms) if ms >= 0.0 => Ok(ms),
+        _ => bail!("the page did not reach the expected state within 10 s"),
+    }
+}
