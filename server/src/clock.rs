@@ -20,7 +20,8 @@ pub struct UtcTime {
     pub millis: u64,
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 impl UtcTime {
     pub fn now() -> UtcTime {
@@ -105,7 +106,10 @@ mod tests {
         // 2024-02-29 is day 19782 after the epoch; 2023-12-31 is day 19722.
         assert_eq!(UtcTime::from_epoch_millis(19_782 * day).slash_date(), "2024/02/29");
         assert_eq!(UtcTime::from_epoch_millis(19_783 * day).slash_date(), "2024/03/01");
-        assert_eq!(UtcTime::from_epoch_millis(19_722 * day + day - 1).rfc3339_millis(), "2023-12-31T23:59:59.999Z");
+        assert_eq!(
+            UtcTime::from_epoch_millis(19_722 * day + day - 1).rfc3339_millis(),
+            "2023-12-31T23:59:59.999Z"
+        );
         assert_eq!(UtcTime::from_epoch_millis(11_016 * day).slash_date(), "2000/02/29");
     }
 }

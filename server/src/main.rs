@@ -73,7 +73,8 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
             cli.dist.display()
         ));
     }
-    let listener = TcpListener::bind(cli.addr).await.with_context(|| format!("cannot listen on {}", cli.addr))?;
+    let listener =
+        TcpListener::bind(cli.addr).await.with_context(|| format!("cannot listen on {}", cli.addr))?;
     let address = listener.local_addr()?;
 
     let shutdown = CancellationToken::new();
@@ -83,7 +84,8 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let app = Router::new().merge(platform.router(token.clone())).merge(static_files::router(&cli.dist));
 
     for function in &functions {
-        let missing = if function.binary.is_file() { "" } else { " — binary missing, calls fail until it is built" };
+        let missing =
+            if function.binary.is_file() { "" } else { " — binary missing, calls fail until it is built" };
         log.line(format!(
             "function {} → http://{address}/fn/{}/ ({} MB, timeout {} s, up to {} instances, {}){missing}",
             function.name,
@@ -116,7 +118,8 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
         served = &mut server => return served.context("the server failed"),
     }
     // Stopping the instances ends in-flight invocations, so their requests can finish.
-    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async { tokio::join!(platform.shutdown(), &mut server).1 });
+    let drained =
+        tokio::time::timeout(DRAIN_TIMEOUT, async { tokio::join!(platform.shutdown(), &mut server).1 });
     match drained.await {
         Ok(served) => served.context("the server failed"),
         Err(_) => {

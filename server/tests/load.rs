@@ -12,7 +12,8 @@ const CONCURRENCY: usize = 50;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_calls_at_fifty_concurrent_lose_and_mix_up_nothing() {
-    let server = Server::start(&function("hello", &binaries().hello, &format!("max_concurrency = {CONCURRENCY}")));
+    let server =
+        Server::start(&function("hello", &binaries().hello, &format!("max_concurrency = {CONCURRENCY}")));
     let started = Instant::now();
     let workers = (0..CONCURRENCY).map(|worker| {
         let base = server.url("/fn/hello/");
@@ -24,7 +25,11 @@ async fn ten_thousand_calls_at_fifty_concurrent_lose_and_mix_up_nothing() {
                 let response = client.get(&base).query(&[("name", &name)]).send().await.unwrap();
                 let (status, headers, body) = json(response).await;
                 assert_eq!(status, 200, "{name}: {body}");
-                assert_eq!(body["greeting"], format!("Hello, {name}!"), "call {name} got another call's answer");
+                assert_eq!(
+                    body["greeting"],
+                    format!("Hello, {name}!"),
+                    "call {name} got another call's answer"
+                );
                 assert_eq!(header(&headers, "x-amzn-requestid"), body["request_id"], "{name}");
                 request_ids.push(body["request_id"].as_str().unwrap().to_owned());
             }

@@ -20,7 +20,11 @@ fn fixture(settings: &str) -> Server {
 }
 
 /// Invokes through the Invoke API with a raw JSON payload.
-async fn invoke(server: &Server, name: &str, payload: Value) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
+async fn invoke(
+    server: &Server,
+    name: &str,
+    payload: Value,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
     let url = server.url(&format!("/2015-03-31/functions/{name}/invocations"));
     json(client().post(url).json(&payload).send().await.unwrap()).await
 }
@@ -45,13 +49,28 @@ async fn the_first_call_is_cold_and_the_second_warm_on_the_same_instance() {
     assert_ne!(cold["request_id"], warm["request_id"]);
     assert!(header(&cold_headers, "server-timing").starts_with("init;dur="));
     assert!(header(&warm_headers, "server-timing").starts_with("invoke;dur="));
-    assert_eq!((&cold["function_name"], &cold["memory_mb"], &cold["region"]), (&json!("hello"), &json!(128), &json!("us-east-1")));
+    assert_eq!(
+        (&cold["function_name"], &cold["memory_mb"], &cold["region"]),
+        (&json!("hello"), &json!(128), &json!("us-east-1"))
+    );
 
     let cold_id = cold["request_id"].as_str().unwrap().to_owned();
     let warm_id = warm["request_id"].as_str().unwrap().to_owned();
-    server.wait_for_log("START of the cold call", |line| line.ends_with(&format!("START RequestId: {cold_id} Version: $LATEST"))).await;
-    let cold_report = server.wait_for_log("REPORT of the cold call", |line| line.contains(&format!("REPORT RequestId: {cold_id}"))).await;
-    let warm_report = server.wait_for_log("REPORT of the warm call", |line| line.contains(&format!("REPORT RequestId: {warm_id}"))).await;
+    server
+        .wait_for_log("START of the cold call", |line| {
+            line.ends_with(&format!("START RequestId: {cold_id} Version: $LATEST"))
+        })
+        .await;
+    let cold_report = server
+        .wait_for_log("REPORT of the cold call", |line| {
+            line.contains(&format!("REPORT RequestId: {cold_id}"))
+        })
+        .await;
+    let warm_report = server
+        .wait_for_log("REPORT of the warm call", |line| {
+            line.contains(&format!("REPORT RequestId: {warm_id}"))
+        })
+        .await;
     for field in ["\tDuration: ", " ms\tBilled Duration: ", "\tMemory Size: 128 MB\tMax Memory Used: "] {
         assert!(cold_report.contains(field) && warm_report.contains(field), "{cold_report}\n{warm_report}");
     }
@@ -144,9 +163,19 @@ async fn a_call_past_its_timeout_is_killed_and_the_next_call_gets_a_new_instance
     assert_ne!(next["instance_id"], first["instance_id"]);
 
     let request_id = header(&headers, "x-amzn-requestid").to_owned();
-    server.wait_for_log("the timeout line", |line| line.ends_with(&format!("{request_id} Task timed out after 1.00 seconds"))).await;
-    server.wait_for_log("a timeout REPORT", |line| line.contains(&request_id) && line.ends_with("Status: timeout")).await;
-    server.wait_for_log("the shutdown", |line| line.contains("SHUTDOWN Reason: timeout\tExit: signal: killed")).await;
+    server
+        .wait_for_log("the timeout line", |line| {
+            line.ends_with(&format!("{request_id} Task timed out after 1.00 seconds"))
+        })
+        .await;
+    server
+        .wait_for_log("a timeout REPORT", |line| {
+            line.contains(&request_id) && line.ends_with("Status: timeout")
+        })
+        .await;
+    server
+        .wait_for_log("the shutdown", |line| line.contains("SHUTDOWN Reason: timeout\tExit: signal: killed"))
+        .await;
 }
 
 #[tokio::test]
@@ -158,7 +187,10 @@ async fn a_function_error_fails_the_call_but_keeps_the_instance() {
     assert_eq!(error["errorType"], "RequestedFailure");
     let (status, headers, error) = invoke(&server, "hello", json!({"queryStringParameters": {}})).await;
     assert_eq!(status, 200, "the Invoke API reports function errors in a 200");
-    assert!(header(&headers, "x-amz-function-error").is_empty(), "a pass-through event is no failure: {error}");
+    assert!(
+        header(&headers, "x-amz-function-error").is_empty(),
+        "a pass-through event is no failure: {error}"
+    );
 
     let (_, _, after) = get(&server, "/fn/hello/").await;
     assert_eq!((&after["cold_start"], &after["instance_id"]), (&json!(false), &first["instance_id"]));
@@ -178,7 +210,9 @@ async fn a_crash_fails_the_call_with_its_exit_status_and_a_new_instance_takes_ov
         format!("RequestId: {request_id} Error: Runtime exited with error: exit status 3")
     );
     server.wait_for_log("the crash's own output", |line| line.ends_with("fixture exiting with 3")).await;
-    server.wait_for_log("the shutdown", |line| line.contains("SHUTDOWN Reason: exited\tExit: exit status 3")).await;
+    server
+        .wait_for_log("the shutdown", |line| line.contains("SHUTDOWN Reason: exited\tExit: exit status 3"))
+        .await;
 
     let (status, _, after) = invoke(&server, "fixture", json!({})).await;
     assert_eq!(status, 200);
@@ -196,8 +230,11 @@ async fn an_instance_over_its_memory_size_is_killed_with_an_out_of_memory_error(
     assert_eq!(error["errorType"], "Runtime.OutOfMemory", "{error}");
     assert!(error["errorMessage"].as_str().unwrap().contains("memory size: 128 MB"), "{error}");
     let request_id = header(&headers, "x-amzn-requestid").to_owned();
-    let report = server.wait_for_log("an OOM REPORT", |line| line.contains(&format!("REPORT RequestId: {request_id}"))).await;
-    let used: u64 = report.split("Max Memory Used: ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let report = server
+        .wait_for_log("an OOM REPORT", |line| line.contains(&format!("REPORT RequestId: {request_id}")))
+        .await;
+    let used: u64 =
+        report.split("Max Memory Used: ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(used > 128, "{report}");
     assert!(report.ends_with("Status: error\tError Type: Runtime.OutOfMemory"), "{report}");
 
@@ -213,7 +250,11 @@ async fn init_failures_are_reported_and_the_instance_is_gone() {
     let (status, headers, error) = invoke(&server, "fixture", json!({})).await;
     assert_eq!((status.as_u16(), header(&headers, "x-amz-function-error")), (200, "Unhandled"));
     assert_eq!(error, json!({"errorType": "Fixture.InitError", "errorMessage": "init failed on purpose"}));
-    server.wait_for_log("the init report", |line| line.contains("INIT_REPORT") && line.ends_with("Error Type: Fixture.InitError")).await;
+    server
+        .wait_for_log("the init report", |line| {
+            line.contains("INIT_REPORT") && line.ends_with("Error Type: Fixture.InitError")
+        })
+        .await;
     let deadline = Instant::now() + Duration::from_secs(5);
     while !function_state(&server, "fixture").await["instances"].as_array().unwrap().is_empty() {
         assert!(Instant::now() < deadline, "the failed instance is removed");
@@ -223,12 +264,19 @@ async fn init_failures_are_reported_and_the_instance_is_gone() {
     let server = fixture("[function.environment]\nFIXTURE_INIT = \"exit\"");
     let (_, _, error) = invoke(&server, "fixture", json!({})).await;
     assert_eq!(error["errorType"], "Runtime.ExitError");
-    assert!(error["errorMessage"].as_str().unwrap().ends_with("Runtime exited with error: exit status 2"), "{error}");
+    assert!(
+        error["errorMessage"].as_str().unwrap().ends_with("Runtime exited with error: exit status 2"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn a_missing_binary_is_an_invalid_entrypoint_and_frees_its_slot() {
-    let server = Server::start(&function("ghost", std::path::Path::new("/nonexistent/bootstrap"), "max_concurrency = 1"));
+    let server = Server::start(&function(
+        "ghost",
+        std::path::Path::new("/nonexistent/bootstrap"),
+        "max_concurrency = 1",
+    ));
     assert!(server.log().iter().any(|line| line.contains("binary missing")), "{:#?}", server.log());
     for _ in 0..2 {
         let (status, headers, error) = invoke(&server, "ghost", json!({})).await;
@@ -244,7 +292,8 @@ async fn the_runtime_gets_lambdas_environment_headers_and_nothing_else() {
     let context = BASE64.encode(r#"{"custom":{"panel":"invoke"}}"#);
     let url = server.url("/2015-03-31/functions/fixture/invocations");
     let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
-    let response = client().post(url).header("X-Amz-Client-Context", context).body(r#"{"k":"v"}"#).send().await.unwrap();
+    let response =
+        client().post(url).header("X-Amz-Client-Context", context).body(r#"{"k":"v"}"#).send().await.unwrap();
     let (status, headers, echo) = json(response).await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "x-amz-executed-version"), "$LATEST");
@@ -252,7 +301,10 @@ async fn the_runtime_gets_lambdas_environment_headers_and_nothing_else() {
 
     let runtime = &echo["runtime_headers"];
     assert_eq!(runtime["lambda-runtime-aws-request-id"], header(&headers, "x-amzn-requestid"));
-    assert_eq!(runtime["lambda-runtime-invoked-function-arn"], "arn:aws:lambda:us-east-1:000000000000:function:fixture");
+    assert_eq!(
+        runtime["lambda-runtime-invoked-function-arn"],
+        "arn:aws:lambda:us-east-1:000000000000:function:fixture"
+    );
     assert!(runtime["lambda-runtime-trace-id"].as_str().unwrap().starts_with("Root=1-"), "{runtime}");
     assert_eq!(runtime["lambda-runtime-client-context"], r#"{"custom":{"panel":"invoke"}}"#);
     let deadline: u64 = runtime["lambda-runtime-deadline-ms"].as_str().unwrap().parse().unwrap();
@@ -285,14 +337,17 @@ async fn payloads_over_six_megabytes_are_refused_with_413_both_ways() {
     let server = fixture("");
     let oversize = format!("\"{}\"", "x".repeat(6 * 1024 * 1024));
     let url = server.url("/2015-03-31/functions/fixture/invocations");
-    let (status, headers, error) = json(client().post(url).body(oversize.clone()).send().await.unwrap()).await;
+    let (status, headers, error) =
+        json(client().post(url).body(oversize.clone()).send().await.unwrap()).await;
     assert_eq!((status.as_u16(), header(&headers, "x-amzn-errortype")), (413, "RequestTooLargeException"));
     assert!(error["message"].as_str().unwrap().contains("6291456 bytes"), "{error}");
-    let (status, _, _) = json(client().post(server.url("/fn/fixture/")).body(oversize).send().await.unwrap()).await;
+    let (status, _, _) =
+        json(client().post(server.url("/fn/fixture/")).body(oversize).send().await.unwrap()).await;
     assert_eq!(status, 413);
 
     // An answer over the limit fails the invocation; the instance carries on.
-    let (status, headers, error) = invoke(&server, "fixture", json!({"action": "big", "bytes": 7 * 1024 * 1024})).await;
+    let (status, headers, error) =
+        invoke(&server, "fixture", json!({"action": "big", "bytes": 7 * 1024 * 1024})).await;
     assert_eq!((status.as_u16(), header(&headers, "x-amz-function-error")), (200, "Unhandled"));
     assert_eq!(error["errorType"], "Function.ResponseSizeTooLarge");
     let (status, _, _) = invoke(&server, "fixture", json!({"action": "big", "bytes": 1024 * 1024})).await;
@@ -320,7 +375,8 @@ async fn idle_instances_stop_after_the_idle_timeout() {
 async fn recycle_makes_the_next_call_cold() {
     let server = hello("max_concurrency = 1");
     let (_, _, first) = get(&server, "/fn/hello/").await;
-    let (status, _, recycled) = json(client().post(server.url("/api/functions/hello/recycle")).send().await.unwrap()).await;
+    let (status, _, recycled) =
+        json(client().post(server.url("/api/functions/hello/recycle")).send().await.unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(recycled, json!({"function": "hello", "stopped": 1, "retiring": 0}));
     let (_, _, next) = get(&server, "/fn/hello/").await;
@@ -343,7 +399,8 @@ async fn recycling_a_busy_instance_retires_it_after_its_call() {
         assert!(Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let (_, _, recycled) = json(client().post(server.url("/api/functions/hello/recycle")).send().await.unwrap()).await;
+    let (_, _, recycled) =
+        json(client().post(server.url("/api/functions/hello/recycle")).send().await.unwrap()).await;
     assert_eq!((&recycled["stopped"], &recycled["retiring"]), (&json!(0), &json!(1)));
     let (_, _, slow) = slow.await.unwrap();
     let (_, _, next) = get(&server, "/fn/hello/").await;
@@ -358,7 +415,8 @@ async fn collect_events(mut response: reqwest::Response, done: impl Fn(&[Value])
     let mut buffer = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !done(&events) {
-        let chunk = tokio::time::timeout_at(deadline, response.chunk()).await.expect("events in time").unwrap();
+        let chunk =
+            tokio::time::timeout_at(deadline, response.chunk()).await.expect("events in time").unwrap();
         buffer.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open")));
         while let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
@@ -403,7 +461,10 @@ async fn events_follow_the_lifecycle_of_a_cold_call() {
     let stream = client().get(server.url("/api/events")).send().await.unwrap();
     client().post(server.url("/api/functions/hello/recycle")).send().await.unwrap();
     let events = collect_events(stream, |events| !events.is_empty()).await;
-    assert_eq!((&events[0]["type"], &events[0]["reason"], &events[0]["exit"]), (&json!("shutdown"), &json!("recycled"), &json!("signal: killed")));
+    assert_eq!(
+        (&events[0]["type"], &events[0]["reason"], &events[0]["exit"]),
+        (&json!("shutdown"), &json!("recycled"), &json!("signal: killed"))
+    );
 }
 
 #[tokio::test]
@@ -475,14 +536,24 @@ async fn the_invoke_api_speaks_aws() {
     let server = fixture("max_concurrency = 1");
     let url = server.url("/2015-03-31/functions/fixture/invocations");
 
-    let response = client().post(&url).header("X-Amz-Invocation-Type", "DryRun").body("{}").send().await.unwrap();
+    let response =
+        client().post(&url).header("X-Amz-Invocation-Type", "DryRun").body("{}").send().await.unwrap();
     assert_eq!(response.status(), 204);
-    let response = client().post(&url).header("X-Amz-Invocation-Type", "Event").body("{}").send().await.unwrap();
+    let response =
+        client().post(&url).header("X-Amz-Invocation-Type", "Event").body("{}").send().await.unwrap();
     assert_eq!(response.status(), 202);
     let event_id = header(response.headers(), "x-amzn-requestid").to_owned();
-    server.wait_for_log("the event's REPORT", |line| line.contains(&format!("REPORT RequestId: {event_id}"))).await;
+    server
+        .wait_for_log("the event's REPORT", |line| line.contains(&format!("REPORT RequestId: {event_id}")))
+        .await;
 
-    let tail = client().post(&url).header("X-Amz-Log-Type", "Tail").json(&json!({"action": "print", "lines": 2})).send().await.unwrap();
+    let tail = client()
+        .post(&url)
+        .header("X-Amz-Log-Type", "Tail")
+        .json(&json!({"action": "print", "lines": 2}))
+        .send()
+        .await
+        .unwrap();
     let request_id = header(tail.headers(), "x-amzn-requestid").to_owned();
     let log = String::from_utf8(BASE64.decode(header(tail.headers(), "x-amz-log-result")).unwrap()).unwrap();
     let lines: Vec<&str> = log.lines().collect();
@@ -496,7 +567,13 @@ async fn the_invoke_api_speaks_aws() {
     assert_eq!(client().post(qualified).body("{}").send().await.unwrap().status(), 200);
 
     let refusals = [
-        (server.url("/2015-03-31/functions/fixture:prod/invocations"), None, "{}", 404, "ResourceNotFoundException"),
+        (
+            server.url("/2015-03-31/functions/fixture:prod/invocations"),
+            None,
+            "{}",
+            404,
+            "ResourceNotFoundException",
+        ),
         (server.url("/2015-03-31/functions/nope/invocations"), None, "{}", 404, "ResourceNotFoundException"),
         (url.clone(), Some(("X-Amz-Invocation-Type", "Later")), "{}", 400, "InvalidParameterValueException"),
         (url.clone(), Some(("X-Amz-Log-Type", "All")), "{}", 400, "InvalidParameterValueException"),
@@ -509,7 +586,11 @@ async fn the_invoke_api_speaks_aws() {
             request = request.header(name, value);
         }
         let (got, headers, error) = json(request.send().await.unwrap()).await;
-        assert_eq!((got.as_u16(), header(&headers, "x-amzn-errortype")), (status, error_type), "{url} {extra:?}: {error}");
+        assert_eq!(
+            (got.as_u16(), header(&headers, "x-amzn-errortype")),
+            (status, error_type),
+            "{url} {extra:?}: {error}"
+        );
         assert!(!header(&headers, "x-amzn-requestid").is_empty());
         assert!(error["message"].as_str().is_some_and(|message| !message.is_empty()), "{error}");
     }
@@ -520,12 +601,60 @@ async fn the_invoke_api_speaks_aws() {
 }
 
 #[tokio::test]
+async fn each_log_tail_holds_its_own_invocation_only() {
+    let server = fixture("max_concurrency = 2");
+    let url = server.url("/2015-03-31/functions/fixture/invocations");
+    let calls = (0..40).map(|n| {
+        let request = client()
+            .post(&url)
+            .header("X-Amz-Log-Type", "Tail")
+            .json(&json!({"action": "print", "lines": 3, "tag": format!("call-{n}")}));
+        async move {
+            let response = loop {
+                let response = request.try_clone().unwrap().send().await.unwrap();
+                if response.status() != 429 {
+                    break response;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            };
+            (n, response)
+        }
+    });
+    for (n, response) in futures_util::future::join_all(calls).await {
+        assert_eq!(response.status(), 200);
+        let request_id = header(response.headers(), "x-amzn-requestid").to_owned();
+        let tail = BASE64.decode(header(response.headers(), "x-amz-log-result")).unwrap();
+        let tail = String::from_utf8(tail).unwrap();
+        let expected = [
+            format!("START RequestId: {request_id} Version: $LATEST"),
+            format!("call-{n} line 0"),
+            format!("call-{n} line 1"),
+            format!("call-{n} line 2"),
+            format!("END RequestId: {request_id}"),
+        ];
+        // A cold start's tail begins with its init.
+        let start = tail.find("START RequestId").unwrap();
+        if start > 0 {
+            assert!(
+                tail.starts_with("INIT_START PID: ") && tail[..start].ends_with("fixture ready\n"),
+                "{tail}"
+            );
+        }
+        let lines: Vec<&str> = tail[start..].lines().collect();
+        assert_eq!(lines[..5], expected, "{tail}");
+        assert!(lines[5].starts_with(&format!("REPORT RequestId: {request_id}\t")), "{tail}");
+        assert_eq!(lines.len(), 6, "{tail}");
+    }
+}
+
+#[tokio::test]
 async fn shutdown_stops_every_instance_and_exits_cleanly() {
     let mut server = hello("max_concurrency = 3");
     let calls = (0..3).map(|_| client().get(server.url("/fn/hello/?sleep_ms=100")).send());
     futures_util::future::join_all(calls).await;
     let state = function_state(&server, "hello").await;
-    let pids: Vec<u64> = state["instances"].as_array().unwrap().iter().map(|i| i["pid"].as_u64().unwrap()).collect();
+    let pids: Vec<u64> =
+        state["instances"].as_array().unwrap().iter().map(|i| i["pid"].as_u64().unwrap()).collect();
     assert_eq!(pids.len(), 3);
     assert!(pids.iter().all(|pid| process_alive(*pid)));
 
@@ -533,7 +662,11 @@ async fn shutdown_stops_every_instance_and_exits_cleanly() {
     assert!(status.success(), "{status}");
     assert!(pids.iter().all(|pid| !process_alive(*pid)), "no instance outlives the server");
     let log = server.log();
-    assert_eq!(log.iter().filter(|line| line.contains("SHUTDOWN Reason: server_shutdown")).count(), 3, "{log:#?}");
+    assert_eq!(
+        log.iter().filter(|line| line.contains("SHUTDOWN Reason: server_shutdown")).count(),
+        3,
+        "{log:#?}"
+    );
 }
 
 #[tokio::test]
@@ -563,7 +696,10 @@ fn a_bad_functions_file_stops_the_server_with_file_and_line() {
     assert!(!output.status.success());
     let printed = String::from_utf8_lossy(&output.stdout);
     assert!(
-        printed.contains(&format!("{}:4: function \"a\": timeout_s = 0 is outside 1..=900", functions.display())),
+        printed.contains(&format!(
+            "{}:4: function \"a\": timeout_s = 0 is outside 1..=900",
+            functions.display()
+        )),
         "{printed}"
     );
     assert!(!printed.contains("listening on"));

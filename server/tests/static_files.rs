@@ -17,7 +17,10 @@ fn deck() -> Server {
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(dist.join("snippets").join(format!("deck-app-{HASH}"))).unwrap();
     let write = |name: &str, content: &[u8]| std::fs::write(dist.join(name), content).unwrap();
-    write("index.html", format!("<!doctype html><title>Going Serverless</title>{}", " ".repeat(400)).as_bytes());
+    write(
+        "index.html",
+        format!("<!doctype html><title>Going Serverless</title>{}", " ".repeat(400)).as_bytes(),
+    );
     write(&format!("deck-app-{HASH}.js"), "export function start() { return 42; }\n".repeat(300).as_bytes());
     write(&format!("deck-app-{HASH}.js.br"), b"precompressed brotli bytes");
     write(&format!("deck-app-{HASH}_bg.wasm"), &[b"\0asm\x01\0\0\0".as_slice(), &[0u8; 4096]].concat());

@@ -1,6 +1,8 @@
 //! `cargo xtask`: the one entry point for build chores — install tools, build, serve, test.
+mod bench;
 mod cmd;
 mod lambda;
+mod pdf;
 mod tools;
 mod web;
 
@@ -46,8 +48,22 @@ enum Command {
     Check,
     /// Install every tool the build and tests need, and say which wasm toolchain is used.
     Setup,
+    /// Measure load, navigation, overview, cost, cold start and warm calls against baselines
+    /// (reveal.js, a static file, a bare spawn); prints a table and writes BENCHMARKS.md.
+    Bench,
     /// Install what the tests need, then run all of them: native, wasm in Chromium, end-to-end.
     Test,
+    /// Print the deck to a PDF with headless Chromium: one page per slide.
+    Pdf {
+        /// Follow each slide with a page of its speaker notes.
+        #[arg(long)]
+        notes: bool,
+        #[arg(long, default_value = "target/deck.pdf")]
+        out: PathBuf,
+        /// Print this already built deck (from `cargo xtask dist`) instead of building one.
+        #[arg(long)]
+        dist: Option<PathBuf>,
+    },
     /// Build the demo function's deployable zip for AWS Lambda (provided.al2023).
     LambdaZip {
         #[arg(long, value_enum, default_value = "arm64")]
@@ -75,6 +91,14 @@ fn main() -> Result<()> {
             web::dev(&tools, &addr)
         }
         Command::LambdaZip { arch } => lambda::lambda_zip(arch).map(drop),
+        Command::Pdf { notes, out, dist } => {
+            let tools = tools::setup(cli.toolchain, tools::Needs::ALL)?;
+            pdf::pdf(&tools, &pdf::PdfOptions { notes, out, dist })
+        }
+        Command::Bench => {
+            let tools = tools::setup(cli.toolchain, tools::Needs::ALL)?;
+            bench::bench(&tools)
+        }
         Command::Test => {
             let tools = tools::setup(cli.toolchain, tools::Needs::ALL)?;
             web::test(&tools)

@@ -61,6 +61,11 @@ impl Tools {
                 command.env_remove(var);
             }
             command.env("RUSTC_BOOTSTRAP", "1").env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
+            // Artefacts of another compiler in a folder of their own: switching back and forth
+            // between toolchains then costs no rebuilds.
+            if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+                command.env("CARGO_TARGET_DIR", "target/debian-toolchain");
+            }
         }
         command
     }

@@ -34,6 +34,10 @@ pub fn dist(tools: &Tools, public_url: &str, out: &Path) -> Result<()> {
     if !public_url.starts_with('/') || !public_url.ends_with('/') {
         bail!("--public-url must start and end with `/`, e.g. /talk/ (got `{public_url}`)");
     }
+    if tools.wasm == crate::tools::WasmToolchain::Debian {
+        // Trunk runs cargo offline; with build-std, std's own dependencies must be fetched first.
+        run(tools.wasm_command("cargo").args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
+    }
     step(&format!("building the deck into {} (public URL {public_url}; first build takes minutes)", out.display()));
     run(tools
         .wasm_command("trunk")
@@ -48,12 +52,12 @@ pub fn dist(tools: &Tools, public_url: &str, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn build_server() -> Result<()> {
+pub(crate) fn build_server() -> Result<()> {
     step("building the server and the demo Lambda (release)");
     run(Command::new("cargo").args(["build", "--release", "-p", "serverless-deck", "-p", "hello-lambda"]))
 }
 
-fn server_command(addr: &str, dist: &Path) -> Command {
+pub(crate) fn server_command(addr: &str, dist: &Path) -> Command {
     let mut command = Command::new(target_dir().join("release/serverless-deck"));
     command.args(["--addr", addr, "--dist"]).arg(dist).args(["--functions", "demos/functions.toml"]);
     command
@@ -72,6 +76,7 @@ pub fn serve(tools: &Tools, addr: &str) -> Result<()> {
 pub fn dev(tools: &Tools, addr: &str) -> Result<()> {
     let (host, port) = addr.rsplit_once(':').context("--addr must be HOST:PORT")?;
     build_server()?;
+    // The platform's port is fixed because Trunk.toml's proxy entries name it.
     let mut platform = server_command("127.0.0.1:8081", Path::new("dist")).spawn()?;
     step(&format!("dev server on http://{addr}/ — edits to src/, slides/ and assets/ rebuild and reload"));
     let served = run(tools.wasm_command("trunk").args(["serve", "--address", host, "--port", port]));
@@ -93,12 +98,15 @@ pub fn test(tools: &Tools) -> Result<()> {
 
     let out = target_dir().join("e2e-dist");
     dist(tools, "/", &out)?;
+    let sub_path = target_dir().join("e2e-dist-talk");
+    dist(tools, "/talk/", &sub_path)?;
     build_server()?;
     step("end-to-end tests: the served deck in headless Chromium");
     let output = std::env::current_dir()?.join(target_dir()).join("test-output");
     run(Command::new("cargo")
         .args(["test", "-p", "deck-e2e", "--", "--test-threads", "2"])
         .env("DECK_DIST", std::path::absolute(&out)?)
+        .env("DECK_DIST_SUBPATH", std::path::absolute(&sub_path)?)
         .env("DECK_SERVER", std::path::absolute(target_dir().join("release/serverless-deck"))?)
         .env("DECK_FUNCTIONS", std::path::absolute("demos/functions.toml")?)
         .env("CHROMEDRIVER", &tools.chromedriver)

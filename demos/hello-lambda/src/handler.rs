@@ -107,7 +107,7 @@ mod tests {
 
     #[tokio::test]
     async fn first_call_is_cold_and_the_next_is_warm_on_the_same_instance() {
-        let instance = Instance::ready(Instant::now(), Some("us-east-1".into()));
+        let instance = Instance::ready(Instant::now(), Some("us-east-1".into()), None);
 
         let cold = handle(&instance, request(&[("name", "Ada")], "req-1")).await.unwrap();
         let warm = handle(&instance, request(&[], "req-2")).await.unwrap();
@@ -132,7 +132,7 @@ mod tests {
 
     #[tokio::test]
     async fn timestamp_is_the_time_of_the_call() {
-        let instance = Instance::ready(Instant::now(), None);
+        let instance = Instance::ready(Instant::now(), None, None);
         let before = SystemTime::now() - std::time::Duration::from_millis(1);
         let body = json_body(&handle(&instance, request(&[], "r")).await.unwrap());
         let stamp = humantime::parse_rfc3339(body["timestamp"].as_str().unwrap()).unwrap();
@@ -141,7 +141,7 @@ mod tests {
 
     #[tokio::test]
     async fn bad_parameter_is_a_400_naming_it_and_still_counts() {
-        let instance = Instance::ready(Instant::now(), None);
+        let instance = Instance::ready(Instant::now(), None, None);
 
         let response = handle(&instance, request(&[("sleep_ms", "20000")], "req-9")).await.unwrap();
 
@@ -155,7 +155,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn sleep_ms_delays_the_answer() {
-        let instance = Instance::ready(Instant::now(), None);
+        let instance = Instance::ready(Instant::now(), None, None);
         let started = tokio::time::Instant::now();
 
         let response = handle(&instance, request(&[("sleep_ms", "1500")], "r")).await.unwrap();
@@ -166,7 +166,7 @@ mod tests {
 
     #[tokio::test]
     async fn fail_returns_an_error_the_runtime_reports_as_a_function_error() {
-        let instance = Instance::ready(Instant::now(), None);
+        let instance = Instance::ready(Instant::now(), None, None);
 
         let error = handle(&instance, request(&[("fail", "1")], "r")).await.unwrap_err();
 
@@ -178,7 +178,7 @@ mod tests {
 
     #[tokio::test]
     async fn request_without_lambda_context_is_an_error_not_a_panic() {
-        let instance = Instance::ready(Instant::now(), None);
+        let instance = Instance::ready(Instant::now(), None, None);
         let error = handle(&instance, Request::default()).await.unwrap_err();
         assert!(matches!(error, HandlerError::MissingContext), "{error:?}");
     }
@@ -212,7 +212,7 @@ mod tests {
         });
         let from_url = lambda_http::request::from_str(&event.to_string()).unwrap();
         let context = request(&[], "req-url").lambda_context();
-        let instance = Instance::ready(Instant::now(), None);
+        let instance = Instance::ready(Instant::now(), None, None);
 
         let response = handle(&instance, from_url.with_lambda_context(context)).await.unwrap();
 

@@ -25,10 +25,10 @@ pub struct Invocation {
 
 impl Instance {
     /// Marks the end of init: `started` is when `main` began.
-    pub fn ready(started: Instant, region: Option<String>) -> Instance {
+    pub fn ready(started: Instant, region: Option<String>, log_stream: Option<&str>) -> Instance {
         Instance {
             init_ms: started.elapsed().as_secs_f64() * 1000.0,
-            id: random_id(),
+            id: log_stream.and_then(id_from_log_stream).unwrap_or_else(random_id),
             region,
             invocations: AtomicU64::new(0),
         }
@@ -40,7 +40,7 @@ impl Instance {
         Invocation { number, cold_start: number == 1 }
     }
 
-    /// Random per process: 8 lowercase hex digits.
+    /// 8 lowercase hex digits naming this execution environment.
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -56,6 +56,14 @@ impl Instance {
     }
 }
 
+/// Lambda names each execution environment's log stream `date/[version]<32 hex>`; its first 8 hex
+/// digits are the id the platform (and CloudWatch) use for this instance, so the panels can match
+/// a response to its instance in the platform's events.
+fn id_from_log_stream(stream: &str) -> Option<String> {
+    let hex = stream.rsplit(']').next()?.get(..8)?;
+    hex.chars().all(|c| c.is_ascii_hexdigit()).then(|| hex.to_ascii_lowercase())
+}
+
 /// `RandomState` is keyed from the OS's random source once per process: enough randomness for an
 /// instance id without another crate or any init cost worth measuring.
 fn random_id() -> String {
@@ -69,7 +77,7 @@ mod tests {
 
     #[test]
     fn only_the_first_invocation_is_cold_and_all_are_counted() {
-        let instance = Instance::ready(Instant::now(), None);
+        let instance = Instance::ready(Instant::now(), None, None);
         let seen: Vec<Invocation> = (0..3).map(|_| instance.begin_invocation()).collect();
         assert_eq!(
             seen,
@@ -83,8 +91,8 @@ mod tests {
 
     #[test]
     fn id_is_eight_hex_digits_and_differs_between_instances() {
-        let first = Instance::ready(Instant::now(), None);
-        let second = Instance::ready(Instant::now(), None);
+        let first = Instance::ready(Instant::now(), None, None);
+        let second = Instance::ready(Instant::now(), None, None);
         for id in [first.id(), second.id()] {
             assert_eq!(id.len(), 8, "{id}");
             assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{id}");
@@ -93,9 +101,21 @@ mod tests {
     }
 
     #[test]
+    fn id_comes_from_the_log_stream_when_there_is_one() {
+        let instance = Instance::ready(
+            Instant::now(),
+            None,
+            Some("2026/11/27/[$LATEST]0a1B2c3d4e5f60718293a4b5c6d7e8f9"),
+        );
+        assert_eq!(instance.id(), "0a1b2c3d");
+        assert_eq!(id_from_log_stream("no-brackets-zz"), None);
+        assert_eq!(id_from_log_stream("2026/11/27/[$LATEST]abc"), None);
+    }
+
+    #[test]
     fn init_time_runs_from_the_given_start() {
         let started = Instant::now() - std::time::Duration::from_millis(40);
-        let instance = Instance::ready(started, Some("eu-west-1".into()));
+        let instance = Instance::ready(started, Some("eu-west-1".into()), None);
         assert!(instance.init_ms() >= 40.0 && instance.init_ms() < 40_000.0, "{}", instance.init_ms());
         assert_eq!(instance.region(), Some("eu-west-1"));
     }

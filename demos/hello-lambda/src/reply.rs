@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn greeting_serialises_every_field_under_its_contract_name() {
-        let instance = Instance::ready(Instant::now(), Some("eu-central-1".into()));
+        let instance = Instance::ready(Instant::now(), Some("eu-central-1".into()), None);
         let invocation = Invocation { number: 1, cold_start: true };
         let function = Function { name: "hello", version: "$LATEST", memory_mb: 128 };
         // 2024-11-05T09:30:15.250Z
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn missing_region_is_null_rather_than_made_up() {
-        let instance = Instance::ready(Instant::now(), None);
+        let instance = Instance::ready(Instant::now(), None, None);
         let function = Function { name: "hello", version: "1", memory_mb: 256 };
         let invocation = Invocation { number: 7, cold_start: false };
         let greeting = Greeting::new("x", "r", function, &instance, invocation, SystemTime::now());

@@ -89,7 +89,9 @@ impl PlatformConfig {
         let mut config = PlatformConfig::parse(&source, path)?;
         // Absolute now, so the server's working directory can never change what runs.
         for function in &mut config.functions {
-            if let Ok(absolute) = std::path::absolute(&function.binary) {
+            let absolute =
+                std::fs::canonicalize(&function.binary).or_else(|_| std::path::absolute(&function.binary));
+            if let Ok(absolute) = absolute {
                 function.binary = absolute;
             }
         }
@@ -139,8 +141,10 @@ impl PlatformConfig {
             }
             let memory_mb = in_range(function.memory_mb, 128, 128..=10_240, "memory_mb", &invalid)?;
             let timeout_s = in_range(function.timeout_s, 3, 1..=900, "timeout_s", &invalid)?;
-            let idle_timeout_s = in_range(function.idle_timeout_s, 300, 1..=86_400, "idle_timeout_s", &invalid)?;
-            let max_concurrency = in_range(function.max_concurrency, 10, 1..=1000, "max_concurrency", &invalid)?;
+            let idle_timeout_s =
+                in_range(function.idle_timeout_s, 300, 1..=86_400, "idle_timeout_s", &invalid)?;
+            let max_concurrency =
+                in_range(function.max_concurrency, 10, 1..=1000, "max_concurrency", &invalid)?;
             let environment_span = function.environment.span();
             let environment = function.environment.into_inner();
             for (key, value) in &environment {
@@ -220,13 +224,16 @@ fn environment_problem(key: &str, value: &str) -> Option<String> {
 }
 
 fn is_function_name(name: &str) -> bool {
-    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.iter().all(|part| {
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// 1-based line and column of a byte offset.
@@ -319,7 +326,10 @@ GREETING = "Hi"
         let message = error("[[function]]\nname = \"slow\"\nbinary = \"b\"\ntimeout_s = 901\n");
         assert_eq!(message, "demos/functions.toml:4: function \"slow\": timeout_s = 901 is outside 1..=900");
         let message = error("[[function]]\nname = \"tiny\"\nbinary = \"b\"\nmemory_mb = 64\n");
-        assert_eq!(message, "demos/functions.toml:4: function \"tiny\": memory_mb = 64 is outside 128..=10240");
+        assert_eq!(
+            message,
+            "demos/functions.toml:4: function \"tiny\": memory_mb = 64 is outside 128..=10240"
+        );
         let message = error("[[function]]\nname = \"none\"\nbinary = \"b\"\nmax_concurrency = 0\n");
         assert!(message.contains("max_concurrency = 0"), "{message}");
     }
@@ -328,13 +338,15 @@ GREETING = "Hi"
     fn names_must_be_lambda_names_and_unique() {
         let message = error("[[function]]\nname = \"no spaces\"\nbinary = \"b\"\n");
         assert!(message.starts_with("demos/functions.toml:2: function \"no spaces\""), "{message}");
-        let twice = "[[function]]\nname = \"a\"\nbinary = \"b\"\n[[function]]\nname = \"a\"\nbinary = \"c\"\n";
+        let twice =
+            "[[function]]\nname = \"a\"\nbinary = \"b\"\n[[function]]\nname = \"a\"\nbinary = \"c\"\n";
         assert_eq!(error(twice), "demos/functions.toml:5: function \"a\": defined twice");
     }
 
     #[test]
     fn reserved_or_malformed_environment_variables_are_refused() {
-        let source = "[[function]]\nname = \"a\"\nbinary = \"b\"\n[function.environment]\nAWS_REGION = \"x\"\n";
+        let source =
+            "[[function]]\nname = \"a\"\nbinary = \"b\"\n[function.environment]\nAWS_REGION = \"x\"\n";
         let message = error(source);
         assert!(message.starts_with("demos/functions.toml:"), "{message}");
         assert!(message.contains("AWS_REGION is reserved"), "{message}");

@@ -49,10 +49,9 @@ impl FunctionError {
                     .unwrap_or_else(|| "Runtime.Unknown".to_owned());
                 FunctionError { error_type, body }
             }
-            Err(_) => FunctionError::new(
-                header_type.unwrap_or("Runtime.Unknown"),
-                &String::from_utf8_lossy(&body),
-            ),
+            Err(_) => {
+                FunctionError::new(header_type.unwrap_or("Runtime.Unknown"), &String::from_utf8_lossy(&body))
+            }
         }
     }
 }
@@ -70,7 +69,9 @@ pub enum ServiceError {
     InvalidRequestContent { detail: String },
     #[error("{detail}")]
     InvalidParameterValue { detail: String },
-    #[error("the control token is missing or wrong: send it as `Authorization: Bearer <token>` or `?token=`")]
+    #[error(
+        "the control token is missing or wrong: send it as `Authorization: Bearer <token>` or `?token=`"
+    )]
     Unauthorized,
     #[error("the server is shutting down")]
     ShuttingDown,
@@ -164,7 +165,10 @@ mod tests {
     #[test]
     fn a_runtime_error_that_is_not_json_becomes_the_message() {
         let error = FunctionError::from_runtime(None, Bytes::from_static(b"plain words"));
-        assert_eq!(document(&error.body), json!({"errorType": "Runtime.Unknown", "errorMessage": "plain words"}));
+        assert_eq!(
+            document(&error.body),
+            json!({"errorType": "Runtime.Unknown", "errorMessage": "plain words"})
+        );
     }
 
     #[tokio::test]

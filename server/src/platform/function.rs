@@ -14,6 +14,7 @@ use tokio::time::sleep_until;
 use super::config::FunctionConfig;
 use super::errors::{FunctionError, ServiceError};
 use super::instance::{Exit, Instance, State, StopReason};
+use super::memory::MemoryReading;
 use super::pool::{Lease, Member, Pool, Refusal, Release};
 use super::report::{megabytes, Report, Status};
 use super::runtime_api::{Answer, InitOutcome, Invocation};
@@ -21,7 +22,7 @@ use super::telemetry::Telemetry;
 
 /// Lambda's limit for the init phase of an on-demand instance.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often memory is checked while an invocation runs (and once more when it ends).
+/// How often the memory peak is checked while an invocation runs; its end checks the resident set.
 const MEMORY_CHECK_INTERVAL: Duration = Duration::from_millis(20);
 
 /// The account id in ARNs, as other local AWS emulators use it.
@@ -90,32 +91,34 @@ impl Function {
         let request_id = request.request_id.clone();
         let (instance, init) = match lease {
             Lease::Warm(instance) => (instance, None),
-            Lease::Cold { generation } => match Instance::spawn(&self, generation) {
-                Ok((instance, init)) => {
-                    self.telemetry.init_start(&self.name, &instance, &request_id);
-                    (instance, Some(init))
+            Lease::Cold { generation } => {
+                match Instance::spawn(&self, generation, &request_id, request.want_log_tail) {
+                    Ok((instance, init)) => (instance, Some(init)),
+                    Err(error) => {
+                        self.pool.abandon_start();
+                        return self.not_started(request_id, &error);
+                    }
                 }
-                Err(error) => {
-                    self.pool.abandon_start();
-                    let message = format!(
-                        "RequestId: {request_id} Error: fork/exec {}: {error}",
-                        self.config.binary.display()
-                    );
-                    self.telemetry.log().line(format!("[{}] cannot start an instance: {error}", self.name));
-                    return Invoked {
-                        request_id,
-                        answer: Err(FunctionError::new("Runtime.InvalidEntrypoint", &message)),
-                        log_tail: None,
-                        init: None,
-                        duration: Duration::ZERO,
-                    };
+            }
+        };
+        if request.want_log_tail && init.is_none() {
+            instance.output.start_tail();
+        }
+        let init_duration = match init {
+            None => None,
+            Some(init) => match self.await_init(&instance, &request_id, init).await {
+                Ok(duration) => Some(duration),
+                Err((ending, waited)) => {
+                    return self.finish(instance, request_id, ending, Some(waited), Duration::ZERO).await;
                 }
             },
         };
 
-        if request.want_log_tail {
-            instance.output.start_tail();
-        }
+        // START is written before the runtime can have the event, so the function's output
+        // always comes after it.
+        instance.count_invocation();
+        self.telemetry.invoke_start(&self.name, &instance, &request_id);
+        let started = Instant::now();
         let (reply, answer) = oneshot::channel();
         instance.dispatch(Invocation {
             request_id: request_id.clone(),
@@ -123,67 +126,77 @@ impl Function {
             client_context: request.client_context,
             reply,
         });
-
-        let mut init_duration = None;
-        let started;
-        let ending = 'waiting: {
-            if let Some(init) = init {
-                let init_started = Instant::now();
-                match self.await_init(&instance, &request_id, init).await {
-                    Ok(duration) => {
-                        init_duration = Some(duration);
-                        instance.set_state(State::Busy);
-                        // What init printed comes before START.
-                        instance.output.drain();
-                    }
-                    Err(ending) => {
-                        started = init_started;
-                        break 'waiting ending;
-                    }
-                }
-            }
-            instance.count_invocation();
-            self.telemetry.invoke_start(&self.name, &instance, &request_id);
-            started = Instant::now();
-            self.await_answer(&instance, answer, started).await
-        };
-        let duration = started.elapsed();
-        self.finish(instance, request_id, ending, init_duration, duration).await
+        let ending = self.await_answer(&instance, answer, started).await;
+        self.finish(instance, request_id, ending, init_duration, started.elapsed()).await
     }
 
+    /// The process could not even be started: Lambda's answer to a missing or broken bootstrap.
+    fn not_started(&self, request_id: Arc<str>, error: &std::io::Error) -> Invoked {
+        self.telemetry.log().line(format!("[{}] cannot start an instance: {error}", self.name));
+        let message =
+            format!("RequestId: {request_id} Error: fork/exec {}: {error}", self.config.binary.display());
+        Invoked {
+            request_id,
+            answer: Err(FunctionError::new("Runtime.InvalidEntrypoint", &message)),
+            log_tail: None,
+            init: None,
+            duration: Duration::ZERO,
+        }
+    }
+
+    /// Waits for the runtime's first `/next`. A failure comes with how long init ran.
     async fn await_init(
         &self,
         instance: &Instance,
         request_id: &Arc<str>,
         init: oneshot::Receiver<InitOutcome>,
-    ) -> Result<Duration, Ending> {
+    ) -> Result<Duration, (Ending, Duration)> {
         let waiting_since = Instant::now();
-        let outcome = tokio::select! {
-            biased;
-            outcome = init => match outcome {
-                Ok(Ok(duration)) => Ok(duration),
-                Ok(Err(error)) => Err(Ending::InitFailed { error, stop: Some(StopReason::InitError) }),
-                Err(_) => Err(Ending::Exited(instance.exited().await)),
-            },
-            exit = instance.exited() => Err(Ending::Exited(exit)),
-            _ = tokio::time::sleep(INIT_TIMEOUT) => {
-                let message = format!(
-                    "RequestId: {request_id} Error: Init timed out after {:.2} seconds",
-                    INIT_TIMEOUT.as_secs_f64()
-                );
-                let error = FunctionError::new("Sandbox.Timedout", &message);
-                Err(Ending::InitFailed { error, stop: Some(StopReason::Timeout) })
+        let mut init = pin!(init);
+        let mut exited = pin!(instance.exited());
+        let give_up = tokio::time::sleep(INIT_TIMEOUT);
+        let mut give_up = pin!(give_up);
+        // A runtime side that vanished without a word means the process is going: wait for that.
+        let mut runtime_gone = false;
+        let outcome = loop {
+            tokio::select! {
+                biased;
+                outcome = &mut init, if !runtime_gone => match outcome {
+                    Ok(Ok(duration)) => break Ok(duration),
+                    Ok(Err(error)) => {
+                        break Err(Ending::InitFailed { error, stop: Some(StopReason::InitError) })
+                    }
+                    Err(_) => runtime_gone = true,
+                },
+                exit = &mut exited => break Err(Ending::Exited(exit)),
+                _ = &mut give_up => {
+                    let message = format!(
+                        "RequestId: {request_id} Error: Init timed out after {:.2} seconds",
+                        INIT_TIMEOUT.as_secs_f64()
+                    );
+                    let error = FunctionError::new("Sandbox.Timedout", &message);
+                    break Err(Ending::InitFailed { error, stop: Some(StopReason::Timeout) });
+                }
             }
         };
-        let elapsed = waiting_since.elapsed();
-        let error_type = match &outcome {
-            Ok(_) => None,
-            Err(Ending::InitFailed { error, .. }) => Some(error.error_type.as_str()),
-            Err(_) => Some("Runtime.ExitError"),
-        };
-        let duration = *outcome.as_ref().unwrap_or(&elapsed);
-        self.telemetry.init_end(&self.name, instance, request_id, duration, error_type);
-        outcome
+        match outcome {
+            Ok(duration) => {
+                self.telemetry.init_end(&self.name, instance, request_id, duration, None);
+                instance.set_state(State::Busy);
+                // What init printed comes before START.
+                instance.output.drain();
+                Ok(duration)
+            }
+            Err(ending) => {
+                let waited = waiting_since.elapsed();
+                let error_type = match &ending {
+                    Ending::InitFailed { error, .. } => error.error_type.as_str(),
+                    _ => "Runtime.ExitError",
+                };
+                self.telemetry.init_end(&self.name, instance, request_id, waited, Some(error_type));
+                Err((ending, waited))
+            }
+        }
     }
 
     async fn await_answer(
@@ -195,21 +208,22 @@ impl Function {
         let deadline = started + self.config.timeout;
         let mut exited = pin!(instance.exited());
         let mut next_check = started + MEMORY_CHECK_INTERVAL;
+        // An answer channel dropped unanswered means the process is going: wait for that (still
+        // within the timeout).
+        let mut runtime_gone = false;
         loop {
             tokio::select! {
                 biased;
-                answer = &mut answer => {
-                    return match answer {
-                        Ok(answer) => Ending::Answered(answer),
-                        Err(_) => Ending::Exited(exited.await),
-                    };
-                }
+                answer = &mut answer, if !runtime_gone => match answer {
+                    Ok(answer) => return Ending::Answered(answer),
+                    Err(_) => runtime_gone = true,
+                },
                 exit = &mut exited => return Ending::Exited(exit),
                 _ = sleep_until(next_check.min(deadline).into()) => {
                     if Instant::now() >= deadline {
                         return Ending::TimedOut;
                     }
-                    if let Some(used_mb) = self.memory_exceeded(instance) {
+                    if let Some(used_mb) = self.memory_exceeded(instance.memory.read()) {
                         return Ending::OutOfMemory { used_mb };
                     }
                     next_check += MEMORY_CHECK_INTERVAL;
@@ -219,8 +233,8 @@ impl Function {
     }
 
     /// The peak memory in MB, if it is over the configured size.
-    fn memory_exceeded(&self, instance: &Instance) -> Option<u64> {
-        let used_mb = megabytes(instance.memory.read()?.peak_kb);
+    fn memory_exceeded(&self, reading: Option<MemoryReading>) -> Option<u64> {
+        let used_mb = megabytes(reading?.peak_kb);
         (used_mb > u64::from(self.config.memory_mb)).then_some(used_mb)
     }
 
@@ -235,7 +249,7 @@ impl Function {
         // The function's output written before it answered belongs before END, and in the tail.
         instance.output.drain();
         if let Ending::Answered(_) = ending {
-            if let Some(used_mb) = self.memory_exceeded(&instance) {
+            if let Some(used_mb) = self.memory_exceeded(instance.memory.sample()) {
                 ending = Ending::OutOfMemory { used_mb };
             }
         }
@@ -244,13 +258,10 @@ impl Function {
             FunctionError::new(error_type, &format!("RequestId: {request_id} Error: {detail}"))
         };
 
-        // A sandbox failure stops the instance once its END and REPORT are written.
+        // After its END and REPORT are written, the instance goes back to the pool (a healthy
+        // one) or is stopped (after a sandbox failure).
         let (answer, status, stop) = match ending {
             Ending::Answered(answer) => {
-                match self.pool.release(&instance) {
-                    Release::Idle => {}
-                    Release::Retire(reason) => instance.request_stop(reason),
-                }
                 let status = match &answer {
                     Ok(_) => Status::Success,
                     Err(error) => Status::Error(error.error_type.clone()),
@@ -270,7 +281,8 @@ impl Function {
                 (Err(error), Status::Failed("Runtime.OutOfMemory".to_owned()), Some(StopReason::OutOfMemory))
             }
             Ending::Exited(exit) => {
-                let error = failure("Runtime.ExitError", format!("Runtime exited with error: {}", exit.status));
+                let error =
+                    failure("Runtime.ExitError", format!("Runtime exited with error: {}", exit.status));
                 (Err(error), Status::Failed("Runtime.ExitError".to_owned()), None)
             }
             Ending::InitFailed { error, stop } => {
@@ -289,22 +301,16 @@ impl Function {
         };
         self.telemetry.invoke_end(&self.name, &instance, &report, self.config.timeout);
         let log_tail = instance.output.take_tail();
-        if let Some(reason) = stop {
+        match stop {
+            None => match self.pool.release(&instance) {
+                Release::Idle => {}
+                Release::Retire(reason) => instance.request_stop(reason),
+            },
             // Waiting for the exit frees the slot before the caller hears back.
-            instance.stop(reason).await;
+            Some(reason) => {
+                instance.stop(reason).await;
+            }
         }
-        Invoked {
-            request_id,
-            answer,
-            log_tail,
-            init,
-            duration,
-        }
-    }
-
-    /// Called by the supervisor once the process is gone: frees the slot and says why.
-    pub fn retire(&self, instance: &Arc<Instance>, exit: &Exit) {
-        self.pool.remove(instance);
-        self.telemetry.shutdown(&self.name, instance, exit);
+        Invoked { request_id, answer, log_tail, init, duration }
     }
 }

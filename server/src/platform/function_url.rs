@@ -256,7 +256,9 @@ fn explain_shape(answer: &[u8]) -> Result<Response, InvalidResponse> {
         Some(_) => {
             let detail = serde_json::from_value::<Structured>(value).err().map(|error| error.to_string());
             let detail = detail.unwrap_or_else(|| "malformed".to_owned());
-            Err(InvalidResponse(format!("a document with a statusCode has a field of the wrong type: {detail}")))
+            Err(InvalidResponse(format!(
+                "a document with a statusCode has a field of the wrong type: {detail}"
+            )))
         }
     }
 }
@@ -317,7 +319,12 @@ async fn invoke_through_url(
         return Err(ServiceError::RequestTooLarge);
     }
     let invoked = function
-        .invoke(InvokeRequest { request_id, payload: payload.into(), client_context: None, want_log_tail: false })
+        .invoke(InvokeRequest {
+            request_id,
+            payload: payload.into(),
+            client_context: None,
+            want_log_tail: false,
+        })
         .await?;
 
     let mut response = match &invoked.answer {
@@ -444,7 +451,10 @@ mod tests {
     fn binary_bodies_travel_in_base64_and_empty_ones_not_at_all() {
         let binary = headers(&[("content-type", "application/octet-stream")]);
         let event = event_for(Method::PUT, "/", "", &binary, &[0, 159, 146, 150]);
-        assert_eq!((event["body"].as_str(), event["isBase64Encoded"].as_bool()), (Some("AJ+Slg=="), Some(true)));
+        assert_eq!(
+            (event["body"].as_str(), event["isBase64Encoded"].as_bool()),
+            (Some("AJ+Slg=="), Some(true))
+        );
         let invalid_utf8 = headers(&[("content-type", "text/plain")]);
         assert_eq!(event_for(Method::POST, "/", "", &invalid_utf8, &[0xff])["isBase64Encoded"], true);
         let event = event_for(Method::GET, "/", "", &HeaderMap::new(), b"");
@@ -487,7 +497,11 @@ mod tests {
     fn malformed_answers_are_explained() {
         let problem = |answer: &str| http_response(answer.as_bytes()).err().unwrap().to_string();
         assert!(problem("not json").contains("not JSON"), "{}", problem("not json"));
-        assert!(problem(r#"{"statusCode": 99999}"#).contains("statusCode"), "{}", problem(r#"{"statusCode": 99999}"#));
+        assert!(
+            problem(r#"{"statusCode": 99999}"#).contains("statusCode"),
+            "{}",
+            problem(r#"{"statusCode": 99999}"#)
+        );
         assert!(problem(r#"{"statusCode": 42}"#).contains("statusCode 42"));
         assert!(problem(r#"{"statusCode": 200, "headers": {"x": 1}}"#).contains("invalid type"));
         assert!(problem(r#"{"statusCode": 200, "headers": {"bad name": "v"}}"#).contains("\"bad name\""));

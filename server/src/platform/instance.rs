@@ -89,11 +89,14 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Starts a process for `function` and admits it to the function's pool. The receiver tells
-    /// when init ends: at the runtime's first `/next`, or with its `/init/error`.
+    /// Starts a process for `function`, on behalf of invocation `cause`, and admits it to the
+    /// function's pool. The receiver tells when init ends: at the runtime's first `/next`, or with
+    /// its `/init/error`. With `keep_tail`, the log tail starts before the process can print.
     pub fn spawn(
         function: &Arc<Function>,
         generation: u64,
+        cause: &Arc<str>,
+        keep_tail: bool,
     ) -> io::Result<(Arc<Instance>, oneshot::Receiver<InitOutcome>)> {
         let config = &function.config;
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
@@ -127,34 +130,39 @@ impl Instance {
 
         let (queue, invocations) = mpsc::channel(1);
         let (init_sender, init) = oneshot::channel();
-        let spawned_at = Instant::now();
+        let (spawned_at, started_at) = (Instant::now(), SystemTime::now());
         let child = command.spawn()?;
         // Dropping the command closes our copies of the pipes' write ends: EOF comes with the exit.
         drop(command);
         let pid = child.id().unwrap_or(0);
 
-        let endpoint = RuntimeEndpoint::new(&function.arn, config.timeout, spawned_at, invocations, init_sender);
+        let endpoint =
+            RuntimeEndpoint::new(&function.arn, config.timeout, spawned_at, invocations, init_sender);
         let runtime_server = tokio::spawn(Arc::new(endpoint).serve(listener));
         let prefix = format!("[{} {id}] ", config.name);
-        let output = Arc::new(Output::new(prefix, function.telemetry.log().clone(), stdout, stderr));
-        let readers = [Stream::Stdout, Stream::Stderr].map(|stream| {
-            let output = output.clone();
-            tokio::spawn(async move { output.follow(stream).await })
-        });
-
+        let output = Output::new(prefix, function.telemetry.log().clone(), stdout, stderr);
+        if keep_tail {
+            output.start_tail();
+        }
         let (stop_sender, stop) = oneshot::channel();
         let instance = Arc::new(Instance {
             id,
             pid,
-            started_at: SystemTime::now(),
+            started_at,
             generation,
             state: AtomicU8::new(State::Starting as u8),
             invocations: AtomicU64::new(0),
             queue,
             memory: MemoryProbe::open(pid),
-            output,
+            output: Arc::new(output),
             exit: watch::Sender::new(None),
             stop: Mutex::new(Some(stop_sender)),
+        });
+        // INIT_START goes first; the process's own output is read only after it.
+        function.telemetry.init_start(&function.name, &instance, cause);
+        let readers = [Stream::Stdout, Stream::Stderr].map(|stream| {
+            let output = instance.output.clone();
+            tokio::spawn(async move { output.follow(stream).await })
         });
         // Admitted before the supervisor exists, so an instant crash cannot be removed first.
         function.pool.admit(&instance);
@@ -233,13 +241,12 @@ async fn supervise(
     let (status, reason) = tokio::select! {
         status = child.wait() => (status, StopReason::Exited),
         Ok(reason) = stop => {
-            // The whole group, while the leader is not yet reaped (so its id cannot be reused):
-            // anything the function started goes with it.
-            // SAFETY: kill has no memory-safety preconditions.
-            unsafe { libc::kill(-(instance.pid as i32), libc::SIGKILL) };
+            kill_group(&mut child, instance.pid);
             (child.wait().await, reason)
         }
     };
+    // Out of the pool at once: no invocation may be handed to a dead instance.
+    function.pool.remove(&instance);
     runtime_server.abort();
     // Let the last words reach the log before the shutdown line; a grandchild that kept the
     // pipes open does not hold the supervisor up.
@@ -247,8 +254,23 @@ async fn supervise(
         let _ = tokio::time::timeout(Duration::from_millis(200), reader).await;
     }
     let exit = Exit { reason, status: describe_exit(status) };
-    function.retire(&instance, &exit);
+    function.telemetry.shutdown(&function.name, &instance, &exit);
     instance.exit.send_replace(Some(exit));
+}
+
+/// Kills the instance's process group, while its leader is not yet reaped (so the id cannot have
+/// been reused): anything the function started goes with it.
+fn kill_group(child: &mut Child, pid: u32) {
+    match i32::try_from(pid) {
+        // A pid of 0 would name our own group.
+        Ok(pid) if pid > 0 => {
+            // SAFETY: kill has no memory-safety preconditions.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
+        _ => {
+            let _ = child.start_kill();
+        }
+    }
 }
 
 /// The environment of a Lambda custom runtime, plus the function's own variables; nothing of the
@@ -343,7 +365,10 @@ mod tests {
             timeout: Duration::from_secs(3),
             idle_timeout: Duration::from_secs(60),
             max_concurrency: 2,
-            environment: BTreeMap::from([("TZ".into(), "Europe/Paris".into()), ("GREETING".into(), "Hi".into())]),
+            environment: BTreeMap::from([
+                ("TZ".into(), "Europe/Paris".into()),
+                ("GREETING".into(), "Hi".into()),
+            ]),
         };
         let environment: BTreeMap<String, String> = lambda_environment(
             &config,
@@ -374,6 +399,9 @@ mod tests {
         assert_eq!(describe_exit(Ok(ExitStatus::from_raw(3 << 8))), "exit status 3");
         assert_eq!(describe_exit(Ok(ExitStatus::from_raw(libc::SIGKILL))), "signal: killed");
         assert_eq!(describe_exit(Ok(ExitStatus::from_raw(libc::SIGSEGV))), "signal: segmentation fault");
-        assert_eq!(describe_exit(Ok(ExitStatus::from_raw(libc::SIGUSR1))), format!("signal: {}", libc::SIGUSR1));
+        assert_eq!(
+            describe_exit(Ok(ExitStatus::from_raw(libc::SIGUSR1))),
+            format!("signal: {}", libc::SIGUSR1)
+        );
     }
 }

@@ -51,7 +51,9 @@ fn invalid_parameter(detail: String) -> ServiceError {
 pub fn parse_function_reference(reference: &str) -> (&str, Option<&str>) {
     let parts: Vec<&str> = reference.split(':').collect();
     match parts.as_slice() {
-        ["arn", _partition, "lambda", _region, _account, "function", name, rest @ ..] => (name, rest.first().copied()),
+        ["arn", _partition, "lambda", _region, _account, "function", name, rest @ ..] => {
+            (name, rest.first().copied())
+        }
         [_account, "function", name, rest @ ..] => (name, rest.first().copied()),
         [name, rest @ ..] => (name, rest.first().copied()),
         [] => ("", None),
@@ -71,7 +73,8 @@ fn decode_client_context(header: Option<&str>) -> Result<Option<String>, Service
     let Some(header) = header else {
         return Ok(None);
     };
-    let problem = || invalid_parameter("Client context must be a valid Base64-encoded JSON object.".to_owned());
+    let problem =
+        || invalid_parameter("Client context must be a valid Base64-encoded JSON object.".to_owned());
     let json = BASE64.decode(header).map_err(|_| problem())?;
     serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json).map_err(|_| problem())?;
     String::from_utf8(json).map(Some).map_err(|_| problem())
@@ -204,7 +207,10 @@ mod tests {
             parse_function_reference("arn:aws:lambda:us-east-1:000000000000:function:hello:prod"),
             ("hello", Some("prod"))
         );
-        assert_eq!(parse_function_reference("arn:aws:lambda:us-east-1:000000000000:function:hello"), ("hello", None));
+        assert_eq!(
+            parse_function_reference("arn:aws:lambda:us-east-1:000000000000:function:hello"),
+            ("hello", None)
+        );
     }
 
     #[test]
@@ -220,7 +226,10 @@ mod tests {
     #[test]
     fn client_context_must_be_base64_json_object() {
         let encoded = BASE64.encode(r#"{"custom":{"k":"v"}}"#);
-        assert_eq!(decode_client_context(Some(&encoded)).unwrap().as_deref(), Some(r#"{"custom":{"k":"v"}}"#));
+        assert_eq!(
+            decode_client_context(Some(&encoded)).unwrap().as_deref(),
+            Some(r#"{"custom":{"k":"v"}}"#)
+        );
         assert_eq!(decode_client_context(None).unwrap(), None);
         assert!(decode_client_context(Some("%%%")).is_err());
         assert!(decode_client_context(Some(&BASE64.encode("[1]"))).is_err());

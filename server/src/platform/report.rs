@@ -40,7 +40,7 @@ fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// `REPORT RequestId: …	Duration: … ms	Billed Duration: … ms	…`, tab-separated like CloudWatch.
+/// `REPORT RequestId: … Duration: … ms Billed Duration: … ms …`, its fields tab-separated like CloudWatch.
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -107,7 +107,12 @@ mod tests {
              Billed Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 5 MB\tInit Duration: 5.12 ms"
         );
         let timed_out = report(1_000_400, None, Status::Timeout).to_string();
-        assert!(timed_out.ends_with("Billed Duration: 1001 ms\tMemory Size: 128 MB\tMax Memory Used: 5 MB\tStatus: timeout"), "{timed_out}");
+        assert!(
+            timed_out.ends_with(
+                "Billed Duration: 1001 ms\tMemory Size: 128 MB\tMax Memory Used: 5 MB\tStatus: timeout"
+            ),
+            "{timed_out}"
+        );
         let crashed = report(300, None, Status::Failed("Runtime.ExitError".into())).to_string();
         assert!(crashed.ends_with("\tStatus: error\tError Type: Runtime.ExitError"), "{crashed}");
     }

@@ -133,7 +133,8 @@ impl RuntimeEndpoint {
         if let Some(context) = &invocation.client_context {
             headers.insert("lambda-runtime-client-context", header_value(context));
         }
-        *lock(&self.in_flight) = Some(InFlight { request_id: invocation.request_id, reply: invocation.reply });
+        *lock(&self.in_flight) =
+            Some(InFlight { request_id: invocation.request_id, reply: invocation.reply });
         response
     }
 
@@ -145,7 +146,10 @@ impl RuntimeEndpoint {
     async fn error(&self, request_id: &str, request: Request<Incoming>) -> Reply {
         let error_type = error_type_header(&request);
         let body = read_payload(request).await;
-        self.answer(request_id, body.map(|body| Err(FunctionError::from_runtime(error_type.as_deref(), body))))
+        self.answer(
+            request_id,
+            body.map(|body| Err(FunctionError::from_runtime(error_type.as_deref(), body))),
+        )
     }
 
     fn answer(&self, request_id: &str, answer: Result<Answer, PayloadProblem>) -> Reply {
@@ -168,7 +172,8 @@ impl RuntimeEndpoint {
                 let message = format!(
                     "Response payload size exceeded maximum allowed payload size ({PAYLOAD_LIMIT} bytes)."
                 );
-                let _ = in_flight.reply.send(Err(FunctionError::new("Function.ResponseSizeTooLarge", &message)));
+                let _ =
+                    in_flight.reply.send(Err(FunctionError::new("Function.ResponseSizeTooLarge", &message)));
                 error_reply(StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLarge", &message)
             }
             Err(PayloadProblem::Broken) => {
@@ -281,8 +286,14 @@ mod tests {
         let base = "/2018-06-01/runtime";
         assert_eq!(Route::of(&Method::GET, &format!("{base}/invocation/next")), Route::Next);
         assert_eq!(Route::of(&Method::POST, &format!("{base}/init/error")), Route::InitError);
-        assert_eq!(Route::of(&Method::POST, &format!("{base}/invocation/r-1/response")), Route::Response("r-1".into()));
-        assert_eq!(Route::of(&Method::POST, &format!("{base}/invocation/r-1/error")), Route::Error("r-1".into()));
+        assert_eq!(
+            Route::of(&Method::POST, &format!("{base}/invocation/r-1/response")),
+            Route::Response("r-1".into())
+        );
+        assert_eq!(
+            Route::of(&Method::POST, &format!("{base}/invocation/r-1/error")),
+            Route::Error("r-1".into())
+        );
         assert_eq!(Route::of(&Method::POST, &format!("{base}/invocation/next")), Route::WrongMethod);
         assert_eq!(Route::of(&Method::GET, &format!("{base}/invocation/r-1/response")), Route::WrongMethod);
         assert_eq!(Route::of(&Method::POST, &format!("{base}/invocation/r-1/other")), Route::Unknown);

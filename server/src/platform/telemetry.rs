@@ -32,7 +32,13 @@ impl Telemetry {
         &self.events
     }
 
-    fn publish(&self, function: &Arc<str>, instance: &Instance, request_id: Option<&Arc<str>>, kind: EventKind) {
+    fn publish(
+        &self,
+        function: &Arc<str>,
+        instance: &Instance,
+        request_id: Option<&Arc<str>>,
+        kind: EventKind,
+    ) {
         self.events.publish(|| PlatformEvent {
             function: function.clone(),
             instance: instance.id.clone(),
@@ -61,7 +67,8 @@ impl Telemetry {
                 millis(duration)
             ));
         }
-        let kind = EventKind::InitEnd { duration_ms: millis(duration), error_type: error_type.map(str::to_owned) };
+        let kind =
+            EventKind::InitEnd { duration_ms: millis(duration), error_type: error_type.map(str::to_owned) };
         self.publish(function, instance, Some(request_id), kind);
     }
 
@@ -75,7 +82,9 @@ impl Telemetry {
         if report.status == Status::Timeout {
             let now = UtcTime::now().rfc3339_millis();
             let seconds = timeout.as_secs_f64();
-            instance.output.platform_line(&format!("{now} {request_id} Task timed out after {seconds:.2} seconds"));
+            instance
+                .output
+                .platform_line(&format!("{now} {request_id} Task timed out after {seconds:.2} seconds"));
         }
         instance.output.platform_line(&format!("END RequestId: {request_id}"));
         instance.output.platform_line(&report.to_string());

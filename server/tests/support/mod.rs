@@ -67,7 +67,10 @@ impl Server {
         let functions = dir.path().join("functions.toml");
         std::fs::write(&functions, functions_toml).expect("functions.toml written");
         let dist = dir.path().join("dist");
-        Server::launch(dir, &["--functions".as_ref(), functions.as_os_str(), "--dist".as_ref(), dist.as_os_str()])
+        Server::launch(
+            dir,
+            &["--functions".as_ref(), functions.as_os_str(), "--dist".as_ref(), dist.as_os_str()],
+        )
     }
 
     /// Starts the server with these arguments (after `--addr 127.0.0.1:0`), keeping `dir` alive.
@@ -89,9 +92,11 @@ impl Server {
         });
         let deadline = Instant::now() + Duration::from_secs(30);
         let base = loop {
-            let listening = log.lock().unwrap().iter().find_map(|line| {
-                line.strip_prefix("listening on ").map(str::to_owned)
-            });
+            let listening = log
+                .lock()
+                .unwrap()
+                .iter()
+                .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned));
             if let Some(base) = listening {
                 break base;
             }

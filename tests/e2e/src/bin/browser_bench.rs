@@ -1,7 +1,7 @@
 //! Browser timings for `cargo xtask bench`, in headless Chromium over WebDriver.
 //!
-//! `browser_bench <measure> <page> <url> <samples> [<slides>]`, where `page` is `deck` (ours) or
-//! `reveal` (the reveal.js baseline) and `measure` is one of:
+//! `browser_bench <measure> <page> <url> <samples> [<slides>]`, where `page` is `deck` (ours),
+//! `reveal` (the reveal.js baseline) or `embed` (a panel's page, for `first-slide` only) and `measure` is one of:
 //! - `first-slide`: a fresh browser profile per sample; the largest contentful paint once the
 //!   first slide is shown, in ms since navigation start. Also lists the resources the page loaded.
 //! - `next-slide`: → pressed for real; ms from the keydown event to the frame after the next slide
@@ -81,14 +81,18 @@ requestAnimationFrame(frame);
 enum Page {
     Deck,
     Reveal,
+    /// A panel's embed page (for what it loads).
+    Embed,
 }
 
 impl Page {
     /// JS: slide `n` (1-based) is the one shown.
     fn slide_shown(self, n: usize) -> String {
         match self {
-            Page::Deck => format!("document.querySelector('section.slide[data-slide=\"{n}\"]:not([hidden])')"),
-            Page::Reveal => format!(
+            Page::Deck => {
+                format!("document.querySelector('section.slide[data-slide=\"{n}\"]:not([hidden])')")
+            }
+            Page::Reveal | Page::Embed => format!(
                 "window.Reveal && Reveal.isReady() && Reveal.getIndices().h === {} \
                  && document.querySelector('.reveal .slides > section.present')",
                 n - 1
@@ -99,8 +103,16 @@ impl Page {
     /// JS: the first slide is shown with its title.
     fn first_slide_shown(self) -> String {
         match self {
-            Page::Deck => "document.querySelector('section.slide[data-slide=\"1\"]:not([hidden]) :is(h1, h2)')".into(),
-            Page::Reveal => format!("({}) && document.querySelector('.reveal .slides > section.present :is(h1, h2)')", self.slide_shown(1)),
+            Page::Deck => {
+                "document.querySelector('section.slide[data-slide=\"1\"]:not([hidden]) :is(h1, h2)')".into()
+            }
+            Page::Embed => {
+                "document.querySelector('main.embed .panel, main.embed [role=alert]')".into()
+            }
+            Page::Reveal => format!(
+                "({}) && document.querySelector('.reveal .slides > section.present :is(h1, h2)')",
+                self.slide_shown(1)
+            ),
         }
     }
 
@@ -108,7 +120,7 @@ impl Page {
     fn overview_shown(self, slides: usize) -> String {
         match self {
             Page::Deck => format!("document.querySelectorAll('dialog[open] .overview-grid .thumb').length >= {slides}"),
-            Page::Reveal => format!(
+            Page::Reveal | Page::Embed => format!(
                 "document.querySelector('.reveal.overview') && document.querySelectorAll('.reveal .slides > section').length >= {slides}"
             ),
         }
@@ -119,11 +131,12 @@ impl Page {
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [measure, page, url, samples, rest @ ..] = args.as_slice() else {
-        bail!("usage: browser_bench first-slide|next-slide|overview|cost deck|reveal URL SAMPLES [SLIDES]");
+        bail!("usage: browser_bench first-slide|next-slide|overview|cost deck|reveal|embed URL SAMPLES [SLIDES]");
     };
     let page = match page.as_str() {
         "deck" => Page::Deck,
         "reveal" => Page::Reveal,
+        "embed" => Page::Embed,
         other => bail!("page must be `deck` or `reveal`, not `{other}`"),
     };
     let samples: usize = samples.parse().context("SAMPLES must be a number")?;
@@ -131,7 +144,8 @@ async fn main() -> Result<()> {
         "first-slide" => first_slide(page, url, samples).await,
         "next-slide" => next_slide(page, url, samples).await,
         "overview" => {
-            let slides = rest.first().context("overview needs SLIDES")?.parse().context("SLIDES must be a number")?;
+            let slides =
+                rest.first().context("overview needs SLIDES")?.parse().context("SLIDES must be a number")?;
             overview(page, url, samples, slides).await
         }
         "cost" => cost(url, samples).await,

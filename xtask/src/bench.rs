@@ -1,0 +1,747 @@
+//! `cargo xtask bench`: every performance figure of the project in one run, each beside a
+//! baseline measured in the same run, printed as a table and written to BENCHMARKS.md.
+//!
+//! Browser figures come from `tests/e2e/src/bin/browser_bench.rs` (headless Chromium, fresh
+//! profiles); server figures from a blocking keep-alive client ([`http`]) against the release
+//! server and demo function. reveal.js (npm) renders the same markdown as the baseline deck.
+mod http;
+mod reveal;
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use deck_core::PanelKind;
+
+use crate::cmd::{run, step};
+use crate::tools::Tools;
+use crate::web::{dist, target_dir};
+use http::Connection;
+
+const FIRST_SLIDE_SAMPLES: usize = 7;
+const NAVIGATION_PRESSES: usize = 30;
+const OVERVIEW_SAMPLES: usize = 5;
+const COST_EDITS: usize = 30;
+const COLD_STARTS: usize = 30;
+const WARM_CALLS: usize = 5_000;
+const CONCURRENCY: usize = 8;
+const THROUGHPUT_WINDOW: Duration = Duration::from_secs(5);
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(600);
+const NAVIGATION_DECK: usize = 200;
+const OVERVIEW_DECK: usize = 400;
+/// A trivial static file written into each served folder: the warm-call baseline.
+const PING: &str = "ping.txt";
+
+pub fn bench(tools: &Tools) -> Result<()> {
+    let load_at_start = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let work = std::path::absolute(target_dir().join("bench"))?;
+    let sites = build(tools, &work)?;
+    let driver = BrowserDriver {
+        program: std::path::absolute(target_dir().join("debug/browser_bench"))?,
+        chromedriver: tools.chromedriver.clone(),
+    };
+
+    let mut rows = Vec::new();
+    {
+        let deck = Server::start(&sites.talk)?;
+        let revealjs = Server::start(&sites.reveal_talk)?;
+        step("first load: transfer and time to first slide (deck, embeds, reveal.js)");
+        let deck_load = driver.first_slide("deck", &deck.url("/"), FIRST_SLIDE_SAMPLES)?;
+        let reveal_load = driver.first_slide("reveal", &revealjs.url("/"), FIRST_SLIDE_SAMPLES)?;
+        let reveal_bytes = transfer(&sites.reveal_talk, "/", &reveal_load.resources)?;
+        let deck_bytes = transfer(&sites.talk, "/", &deck_load.resources)?;
+        rows.push(transfer_row("first-load transfer (gz): deck", deck_bytes, reveal_bytes));
+        for kind in PanelKind::ALL {
+            let page = format!("/embed/{kind}/");
+            let embed = driver.first_slide("embed", &deck.url(&page), 1)?;
+            let bytes = transfer(&sites.talk, &page, &embed.resources)?;
+            rows.push(transfer_row(&format!("first-load transfer (gz): {page}"), bytes, reveal_bytes));
+        }
+        let (ours, theirs) = (median(&deck_load.samples), median(&reveal_load.samples));
+        rows.push(Row::compared(
+            &format!("time to first slide, median of {FIRST_SLIDE_SAMPLES}"),
+            ms(ours),
+            "reveal.js",
+            ms(theirs),
+            ours / theirs,
+            "no slower than reveal.js",
+            ours <= theirs,
+        ));
+
+        step("cost recompute in the browser (cost panel embed)");
+        rows.push(match driver.cost(&deck.url("/embed/cost/"), COST_EDITS) {
+            Ok((edits, floors)) => {
+                let (edit, floor) = (median(&edits), median(&floors));
+                Row::compared(
+                    &format!("cost recompute: input → new total painted, median of {COST_EDITS}"),
+                    ms(edit),
+                    "empty frame",
+                    ms(floor),
+                    edit / floor,
+                    "—",
+                    None,
+                )
+            }
+            Err(e) => Row::unavailable("cost recompute", &e),
+        });
+
+        step("local Lambda platform: cold starts, warm calls, throughput");
+        rows.extend(platform(&deck)?);
+    }
+    {
+        step(&format!("keypress → next slide painted ({NAVIGATION_DECK}-slide decks)"));
+        let deck = Server::start(&sites.deck_200)?;
+        let revealjs = Server::start(&sites.reveal_200)?;
+        rows.push(compare_presses(
+            &format!("keypress → next slide painted, median of {NAVIGATION_PRESSES}"),
+            driver.samples("next-slide", "deck", &deck.url("/"), NAVIGATION_PRESSES, None),
+            driver.samples("next-slide", "reveal", &revealjs.url("/"), NAVIGATION_PRESSES, None),
+            16.0,
+        ));
+    }
+    {
+        step(&format!("overview open ({OVERVIEW_DECK}-slide decks)"));
+        let deck = Server::start(&sites.deck_400)?;
+        let revealjs = Server::start(&sites.reveal_400)?;
+        rows.push(compare_presses(
+            &format!("overview open ({OVERVIEW_DECK} slides), median of {OVERVIEW_SAMPLES}"),
+            driver.samples("overview", "deck", &deck.url("/"), OVERVIEW_SAMPLES, Some(OVERVIEW_DECK)),
+            driver.samples("overview", "reveal", &revealjs.url("/"), OVERVIEW_SAMPLES, Some(OVERVIEW_DECK)),
+            100.0,
+        ));
+    }
+
+    let table = render_table(&rows);
+    println!("\n{table}");
+    let report = report(&table, &load_at_start)?;
+    std::fs::write("BENCHMARKS.md", report)?;
+    eprintln!("written: BENCHMARKS.md");
+    Ok(())
+}
+
+/// The folders served during the run.
+struct Sites {
+    talk: PathBuf,
+    deck_200: PathBuf,
+    deck_400: PathBuf,
+    reveal_talk: PathBuf,
+    reveal_200: PathBuf,
+    reveal_400: PathBuf,
+}
+
+/// Release server and demo function, the browser driver, the three decks (the talk and two
+/// generated ones) and their reveal.js twins.
+fn build(tools: &Tools, work: &Path) -> Result<Sites> {
+    step("building the server and the demo Lambda (release), and the browser driver");
+    run(Command::new("cargo").args(["build", "--release", "-p", "serverless-deck", "-p", "hello-lambda"]))?;
+    run(Command::new("cargo").args(["build", "-p", "deck-e2e", "--bin", "browser_bench"]))?;
+
+    let talk_sources = std::path::absolute("slides")?;
+    let deck = |name: &str, slides: Option<&Path>| -> Result<PathBuf> {
+        let out = work.join(name);
+        // build.rs reads DECK_SLIDES; trunk and cargo inherit it from this process.
+        match slides {
+            Some(slides) => std::env::set_var("DECK_SLIDES", slides),
+            None => std::env::remove_var("DECK_SLIDES"),
+        }
+        let built = dist(tools, "/", &out);
+        std::env::remove_var("DECK_SLIDES");
+        built?;
+        std::fs::write(out.join(PING), "ok\n")?;
+        Ok(out)
+    };
+    let slides_200 = generate_slides(&work.join(format!("slides-{NAVIGATION_DECK}")), NAVIGATION_DECK)?;
+    let slides_400 = generate_slides(&work.join(format!("slides-{OVERVIEW_DECK}")), OVERVIEW_DECK)?;
+    let talk = deck("dist-talk", None)?;
+    let deck_200 = deck(&format!("dist-{NAVIGATION_DECK}"), Some(&slides_200))?;
+    let deck_400 = deck(&format!("dist-{OVERVIEW_DECK}"), Some(&slides_400))?;
+
+    step("reveal.js (npm) pages of the same markdown");
+    let package = reveal::ensure_package()?;
+    let revealjs = |name: &str, slides: &Path| -> Result<PathBuf> {
+        let out = work.join(name);
+        reveal::site(&package, slides, Path::new("assets"), &out)?;
+        std::fs::write(out.join(PING), "ok\n")?;
+        Ok(out)
+    };
+    Ok(Sites {
+        reveal_talk: revealjs("reveal-talk", &talk_sources)?,
+        reveal_200: revealjs(&format!("reveal-{NAVIGATION_DECK}"), &slides_200)?,
+        reveal_400: revealjs(&format!("reveal-{OVERVIEW_DECK}"), &slides_400)?,
+        talk,
+        deck_200,
+        deck_400,
+    })
+}
+
+/// A deck of `count` slides shaped like the talk's: heading, text, a list, highlighted code, notes.
+fn generate_slides(dir: &Path, count: usize) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let mut text = format!("---\ntitle: \"Generated deck of {count} slides\"\n---\n\n");
+    for n in 1..=count {
+        if n > 1 {
+            text.push_str("\n---\n\n");
+        }
+        write!(
+            text,
+            "## Slide {n}: what the platform does\n\n\
+             Functions start on demand, scale out per request and stop when idle; slide {n} says so \
+             with **bold** words and `inline code`.\n\n\
+             - the request arrives\n- an instance is found or started\n- the response is returned\n\n\
+             ```rust\nfn handler(n: u32) -> u32 {{\n    n * {n}\n}}\n```\n\n\
+             <!-- Notes for slide {n}: say why it matters. -->\n"
+        )?;
+    }
+    std::fs::write(dir.join("slides.md"), text)?;
+    Ok(dir.to_path_buf())
+}
+
+/// The platform figures, on the server already running the talk deck.
+fn platform(server: &Server) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let mut connection = Connection::open(&server.host)?;
+
+    let mut client_cold = Vec::with_capacity(COLD_STARTS);
+    let mut function_init = Vec::with_capacity(COLD_STARTS);
+    for _ in 0..COLD_STARTS {
+        expect_ok(connection.post("/api/functions/hello/recycle")?, "recycle")?;
+        let started = Instant::now();
+        let response = connection.get("/fn/hello/?name=bench")?;
+        client_cold.push(millis(started.elapsed()));
+        let body = String::from_utf8_lossy(&response.body).into_owned();
+        expect_ok(response, "a cold call")?;
+        function_init.push(json_number(&body, "init_ms").with_context(|| format!("no init_ms in {body}"))?);
+    }
+    let platform_init = server.init_durations(COLD_STARTS)?;
+    let spawn_floor = spawn_floor(COLD_STARTS)?;
+    let (init_median, init_p95) = (median(&platform_init), percentile(&platform_init, 95.0));
+    rows.push(Row::compared(
+        &format!("cold start: spawn → first /next, median of {COLD_STARTS} (p95)"),
+        format!("{} ({})", ms(init_median), ms(init_p95)),
+        "bare spawn+exit of /bin/true",
+        ms(median(&spawn_floor)),
+        init_median / median(&spawn_floor),
+        "≤ 20 ms",
+        init_median <= 20.0,
+    ));
+    rows.push(Row::compared(
+        "cold start: the function's own init_ms, median (p95)",
+        format!("{} ({})", ms(median(&function_init)), ms(percentile(&function_init, 95.0))),
+        "bare spawn+exit of /bin/true",
+        ms(median(&spawn_floor)),
+        median(&function_init) / median(&spawn_floor),
+        "—",
+        None,
+    ));
+    rows.push(Row::compared(
+        "cold call through the Function URL, client side, median (p95)",
+        format!("{} ({})", ms(median(&client_cold)), ms(percentile(&client_cold, 95.0))),
+        "bare spawn+exit of /bin/true",
+        ms(median(&spawn_floor)),
+        median(&client_cold) / median(&spawn_floor),
+        "—",
+        None,
+    ));
+
+    let function = latencies(&mut connection, "/fn/hello/")?;
+    let file = latencies(&mut connection, &format!("/{PING}"))?;
+    let (fn_p50, file_p50) = (median(&function), median(&file));
+    rows.push(Row::compared(
+        &format!("warm call, Function URL, c=1, p50 (p99), n={WARM_CALLS}"),
+        format!("{} ({})", ms(fn_p50), ms(percentile(&function, 99.0))),
+        "static file, same server",
+        format!("{} ({})", ms(file_p50), ms(percentile(&file, 99.0))),
+        fn_p50 / file_p50,
+        "< 1 ms",
+        fn_p50 < 1.0,
+    ));
+    rows.push(Row::compared(
+        "warm call overhead over the static file, p50",
+        ms(fn_p50 - file_p50),
+        "static file, same server",
+        ms(file_p50),
+        (fn_p50 - file_p50) / file_p50,
+        "< 1 ms",
+        fn_p50 - file_p50 < 1.0,
+    ));
+
+    warm_instances(&server.host)?;
+    let (function_rate, function_errors) = throughput(&server.host, "/fn/hello/")?;
+    let (file_rate, file_errors) = throughput(&server.host, &format!("/{PING}"))?;
+    rows.push(Row::compared(
+        &format!("throughput, Function URL, c={CONCURRENCY}, {}s (errors)", THROUGHPUT_WINDOW.as_secs()),
+        format!("{function_rate:.0}/s ({function_errors})"),
+        "static file, same server",
+        format!("{file_rate:.0}/s ({file_errors})"),
+        function_rate / file_rate,
+        "zero errors",
+        function_errors == 0,
+    ));
+    Ok(rows)
+}
+
+fn expect_ok(response: http::Response, what: &str) -> Result<()> {
+    if response.status != 200 {
+        bail!("{what} answered {}: {}", response.status, String::from_utf8_lossy(&response.body));
+    }
+    Ok(())
+}
+
+/// A number field of a flat JSON object, without a JSON library.
+fn json_number(json: &str, key: &str) -> Option<f64> {
+    let rest = &json[json.find(&format!("\"{key}\":"))? + key.len() + 3..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+' | ' ')))
+        .unwrap_or(rest.len());
+    rest[..end].trim().parse().ok()
+}
+
+/// The floor under any cold start on this machine: starting and reaping a process that does nothing.
+fn spawn_floor(count: usize) -> Result<Vec<f64>> {
+    (0..count)
+        .map(|_| {
+            let started = Instant::now();
+            Command::new("/bin/true").status().context("running /bin/true")?;
+            Ok(millis(started.elapsed()))
+        })
+        .collect()
+}
+
+fn latencies(connection: &mut Connection, path: &str) -> Result<Vec<f64>> {
+    for _ in 0..WARM_CALLS / 5 {
+        expect_ok(connection.get(path)?, path)?;
+    }
+    let mut samples = Vec::with_capacity(WARM_CALLS);
+    for _ in 0..WARM_CALLS {
+        let started = Instant::now();
+        let response = connection.get(path)?;
+        samples.push(millis(started.elapsed()));
+        expect_ok(response, path)?;
+    }
+    Ok(samples)
+}
+
+/// Starts `CONCURRENCY` instances at once: overlapping slow calls each need their own.
+fn warm_instances(host: &str) -> Result<()> {
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..CONCURRENCY)
+            .map(|_| {
+                scope.spawn(|| {
+                    expect_ok(Connection::open(host)?.get("/fn/hello/?sleep_ms=200")?, "a warming call")
+                })
+            })
+            .collect();
+        calls.into_iter().try_for_each(|call| call.join().expect("a warming thread"))
+    })
+}
+
+/// Requests per second over the window from `CONCURRENCY` keep-alive connections, and non-200s.
+fn throughput(host: &str, path: &str) -> Result<(f64, usize)> {
+    let started = Instant::now();
+    let counts = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..CONCURRENCY)
+            .map(|_| {
+                scope.spawn(move || -> Result<(usize, usize)> {
+                    let mut connection = Connection::open(host)?;
+                    let (mut done, mut errors) = (0, 0);
+                    while started.elapsed() < THROUGHPUT_WINDOW {
+                        errors += usize::from(connection.get(path)?.status != 200);
+                        done += 1;
+                    }
+                    Ok((done, errors))
+                })
+            })
+            .collect();
+        workers.into_iter().map(|worker| worker.join().expect("a load thread")).collect::<Result<Vec<_>>>()
+    })?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let (done, errors) = counts.iter().fold((0, 0), |(d, e), (done, errors)| (d + done, e + errors));
+    Ok((done as f64 / elapsed, errors))
+}
+
+/// Sum of the gzip -9 sizes of the page and every file it loaded from `site` (API calls and
+/// other origins' files are not part of the static first load).
+fn transfer(site: &Path, page: &str, resources: &[String]) -> Result<u64> {
+    let mut paths: Vec<String> = resources
+        .iter()
+        .filter_map(|url| url.strip_prefix("http://127.0.0.1:"))
+        .filter_map(|rest| rest.find('/').map(|slash| rest[slash..].to_owned()))
+        .collect();
+    paths.push(page.to_owned());
+    paths.sort();
+    paths.dedup();
+    let mut total = 0;
+    for path in paths {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let mut file = site.join(path.trim_start_matches('/'));
+        if path.ends_with('/') {
+            file.push("index.html");
+        }
+        if file.is_file() {
+            total += gzip_size(&file)?;
+        }
+    }
+    Ok(total)
+}
+
+fn gzip_size(file: &Path) -> Result<u64> {
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(file).output().context("running gzip")?;
+    if !out.status.success() {
+        bail!("gzip {} failed", file.display());
+    }
+    Ok(out.stdout.len() as u64)
+}
+
+fn transfer_row(measure: &str, bytes: u64, reveal_bytes: u64) -> Row {
+    let ratio = bytes as f64 / reveal_bytes as f64;
+    Row::compared(
+        measure,
+        kb(bytes),
+        "reveal.js",
+        kb(reveal_bytes),
+        ratio,
+        "≤ 150 KB and ≤ 1/5 of reveal.js",
+        bytes <= 150 * 1024 && ratio <= 0.2,
+    )
+}
+
+fn compare_presses(measure: &str, ours: Result<Vec<f64>>, theirs: Result<Vec<f64>>, goal_ms: f64) -> Row {
+    let goal = format!("< {goal_ms} ms");
+    match (ours, theirs) {
+        (Ok(ours), Ok(theirs)) => {
+            let (ours, theirs) = (median(&ours), median(&theirs));
+            Row::compared(measure, ms(ours), "reveal.js", ms(theirs), ours / theirs, &goal, ours < goal_ms)
+        }
+        (Ok(ours), Err(e)) => {
+            let ours = median(&ours);
+            Row::compared(
+                measure,
+                ms(ours),
+                "reveal.js",
+                format!("not available ({e:#})"),
+                f64::NAN,
+                &goal,
+                ours < goal_ms,
+            )
+        }
+        (Err(e), _) => Row::unavailable(measure, &e),
+    }
+}
+
+struct BrowserDriver {
+    program: PathBuf,
+    chromedriver: PathBuf,
+}
+
+struct PageLoad {
+    samples: Vec<f64>,
+    resources: Vec<String>,
+}
+
+impl BrowserDriver {
+    fn first_slide(&self, page: &str, url: &str, samples: usize) -> Result<PageLoad> {
+        let lines = self.run(&["first-slide", page, url, &samples.to_string()])?;
+        let resources =
+            lines.iter().filter_map(|line| line.strip_prefix("resource ")).map(str::to_owned).collect();
+        Ok(PageLoad { samples: numbers(&lines, "sample")?, resources })
+    }
+
+    fn samples(
+        &self,
+        measure: &str,
+        page: &str,
+        url: &str,
+        samples: usize,
+        slides: Option<usize>,
+    ) -> Result<Vec<f64>> {
+        let slides = slides.map(|n| n.to_string());
+        let mut args = vec![measure, page, url];
+        let samples = samples.to_string();
+        args.push(&samples);
+        args.extend(slides.as_deref());
+        numbers(&self.run(&args)?, "sample")
+    }
+
+    fn cost(&self, url: &str, samples: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+        let lines = self.run(&["cost", "deck", url, &samples.to_string()])?;
+        Ok((numbers(&lines, "sample")?, numbers(&lines, "floor")?))
+    }
+
+    /// Runs the driver to completion within `BROWSER_TIMEOUT`; its stdout lines.
+    fn run(&self, args: &[&str]) -> Result<Vec<String>> {
+        eprintln!("    browser_bench {}", args.join(" "));
+        let mut child = Command::new(&self.program)
+            .args(args)
+            .env("CHROMEDRIVER", &self.chromedriver)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("starting browser_bench")?;
+        let (mut stdout, mut stderr) =
+            (child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
+        let err_reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let out_reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stdout.read_to_string(&mut text);
+            text
+        });
+        let status = wait_bounded(&mut child, BROWSER_TIMEOUT)?;
+        let (out, err) = (out_reader.join().expect("reader"), err_reader.join().expect("reader"));
+        match status {
+            Some(status) if status.success() => Ok(out.lines().map(str::to_owned).collect()),
+            Some(status) => {
+                bail!("{} ({status})", err.trim().lines().last().unwrap_or("browser_bench failed"))
+            }
+            None => bail!("browser_bench {} took over {} s", args[0], BROWSER_TIMEOUT.as_secs()),
+        }
+    }
+}
+
+fn numbers(lines: &[String], tag: &str) -> Result<Vec<f64>> {
+    let prefix = format!("{tag} ");
+    let values: Vec<f64> =
+        lines.iter().filter_map(|l| l.strip_prefix(&prefix)).map(str::parse).collect::<Result<_, _>>()?;
+    if values.is_empty() {
+        bail!("browser_bench printed no {tag} lines");
+    }
+    Ok(values)
+}
+
+/// Waits for `child` up to `limit`; kills it past that (None).
+fn wait_bounded(child: &mut Child, limit: Duration) -> Result<Option<std::process::ExitStatus>> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The release server on a free loopback port, serving one folder with the demo function;
+/// stopped (SIGTERM, so it stops its function instances too) when dropped.
+struct Server {
+    child: Child,
+    host: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(dist: &Path) -> Result<Server> {
+        let mut child = Command::new(target_dir().join("release/serverless-deck"))
+            .args(["--addr", "127.0.0.1:0", "--dist"])
+            .arg(dist)
+            .args(["--functions", "demos/functions.toml"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting serverless-deck")?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().expect("log lock").push(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut server = Server { child, host: String::new(), log };
+        loop {
+            let listening =
+                server.lines().iter().find_map(|l| l.strip_prefix("listening on http://").map(str::to_owned));
+            if let Some(host) = listening {
+                server.host = host.trim().trim_end_matches('/').to_owned();
+                return Ok(server);
+            }
+            if Instant::now() > deadline || server.child.try_wait()?.is_some() {
+                bail!("serverless-deck did not start: {:?}", server.lines());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.host)
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.log.lock().expect("log lock").clone()
+    }
+
+    /// The platform's measure of the last `count` cold starts: REPORT lines' Init Duration.
+    fn init_durations(&self, count: usize) -> Result<Vec<f64>> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let inits: Vec<f64> = self
+                .lines()
+                .iter()
+                .filter_map(|line| line.split("Init Duration: ").nth(1)?.split(' ').next()?.parse().ok())
+                .collect();
+            if inits.len() >= count {
+                return Ok(inits[inits.len() - count..].to_vec());
+            }
+            if Instant::now() > deadline {
+                bail!("the server logged {} Init Durations, expected {count}", inits.len());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        if !matches!(wait_bounded(&mut self.child, Duration::from_secs(10)), Ok(Some(_))) {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+/// One line of the table.
+struct Row {
+    measure: String,
+    value: String,
+    baseline: String,
+    ratio: String,
+    goal: String,
+    verdict: &'static str,
+}
+
+impl Row {
+    fn compared(
+        measure: &str,
+        value: String,
+        baseline_name: &str,
+        baseline: String,
+        ratio: f64,
+        goal: &str,
+        met: impl Into<Option<bool>>,
+    ) -> Row {
+        Row {
+            measure: measure.to_owned(),
+            value,
+            baseline: format!("{baseline_name}: {baseline}"),
+            ratio: if ratio.is_finite() { format!("{ratio:.2}×") } else { "—".into() },
+            goal: goal.to_owned(),
+            verdict: match met.into() {
+                Some(true) => "PASS",
+                Some(false) => "MISS",
+                None => "—",
+            },
+        }
+    }
+
+    fn unavailable(measure: &str, error: &anyhow::Error) -> Row {
+        Row {
+            measure: measure.to_owned(),
+            value: format!("not available ({error:#})"),
+            baseline: "—".into(),
+            ratio: "—".into(),
+            goal: "—".into(),
+            verdict: "n/a",
+        }
+    }
+}
+
+fn render_table(rows: &[Row]) -> String {
+    let mut table = String::from(
+        "| measure | value | baseline (same run) | ratio | goal | |\n|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {} | {} |",
+            row.measure, row.value, row.baseline, row.ratio, row.goal, row.verdict
+        );
+    }
+    table
+}
+
+fn report(table: &str, load_at_start: &str) -> Result<String> {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:").map(|m| m.trim().to_owned()))
+        .unwrap_or_default();
+    let line = |program: &str, args: &[&str]| {
+        crate::cmd::output_line(program, args).unwrap_or_else(|| "unknown".into())
+    };
+    let date = line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    Ok(format!(
+        "# Benchmarks\n\n\
+         Written by `cargo xtask bench` on {date}. Every baseline was measured in the same run.\n\n\
+         Machine: {cpu}, {cores} cores, {memory} RAM; {os}; {chromium}; load average at start: {load}.\n\n\
+         {table}\n\
+         ## How each figure is measured\n\n\
+         - **Transfer**: the page's own `index.html` plus every file the browser loaded from the site \
+           before the first slide (Resource Timing), each compressed with `gzip -9`. Embed pages load the \
+           deck's files. The reveal.js page uses `dist/reveal.js`, `reveal.css`, the white theme (with its \
+           fonts) and the markdown plugin, without the highlight plugin: our code is highlighted at build \
+           time, so leaving reveal.js's highlighter out favours reveal.js.\n\
+         - **Time to first slide**: headless Chromium, a fresh profile per sample; the largest contentful \
+           paint after the first slide's title is in the page, in ms since navigation start.\n\
+         - **Keypress → next slide**: a real → key press (WebDriver); from the keydown event's timestamp \
+           to the task after the first frame in which the next slide is shown, i.e. after it is painted. \
+           Includes waiting for the next frame (up to one 60 Hz interval), which no page can avoid.\n\
+         - **Overview**: `o` on a freshly loaded {OVERVIEW_DECK}-slide deck (the first opening builds the grid), \
+           to the frame showing all thumbnails painted.\n\
+         - **Cost recompute**: in the cost panel's embed page, an edited `requests` input to the frame \
+           showing the new total (estimate, comparison, break-even and both charts recomputed in wasm); \
+           baseline: the same wait for an empty frame.\n\
+         - **Cold start**: `POST /api/functions/hello/recycle`, then one call; the platform's REPORT \
+           `Init Duration` (spawn → first `/next`), the function's own `init_ms`, and the client's view. \
+           Baseline: spawning and reaping `/bin/true`.\n\
+         - **Warm calls and throughput**: blocking HTTP/1.1 keep-alive clients written for the bench \
+           (one at c=1, {CONCURRENCY} threads at c={CONCURRENCY} after starting {CONCURRENCY} instances), against a \
+           static file from the same server. `cargo lambda watch` is not run (installing it takes ≈ 15 min).\n",
+        os = line("uname", &["-srm"]),
+        chromium = line("chromium", &["--version"]),
+        load = load_at_start.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    ))
+}
+
+fn median(samples: &[f64]) -> f64 {
+    percentile(samples, 50.0)
+}
+
+fn percentile(samples: &[f64], percent: f64) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((percent / 100.0) * (sorted.len().saturating_sub(1)) as f64).round() as usize;
+    sorted.get(rank).copied().unwrap_or(f64::NAN)
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn ms(value: f64) -> String {
+    if value < 1.0 {
+        format!("{value:.3} ms")
+    } else {
+        format!("{value:.1} ms")
+    }
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
