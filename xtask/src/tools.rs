@@ -16,6 +16,7 @@ pub const BINARYEN_VERSION: &str = "132";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const RUSTUP_WAIT: Duration = Duration::from_secs(90);
 const DEBIAN_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "lld-22"];
+const DEBIAN_LLD: &str = "/usr/lib/llvm-22/bin/lld";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ToolchainChoice {
@@ -80,6 +81,7 @@ pub fn setup(choice: ToolchainChoice, needs: Needs) -> Result<Tools> {
 
     let mut dirs = vec![wasm_opt_dir];
     if wasm == WasmToolchain::Debian {
+        dirs.push(debian_rust_lld()?);
         dirs.push(PathBuf::from("/usr/bin"));
     }
     dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
@@ -104,12 +106,27 @@ fn wasm_toolchain(choice: ToolchainChoice) -> Result<WasmToolchain> {
         }
     }
     step("wasm toolchain: Debian's rustc-web with build-std (RUSTC_BOOTSTRAP=1)");
-    if !Path::new("/usr/bin/rustc").exists() || !Path::new("/usr/lib/rustlib/src/rust/library").exists() {
+    if !Path::new("/usr/bin/rustc").exists()
+        || !Path::new("/usr/lib/rustlib/src/rust/library").exists()
+        || !Path::new(DEBIAN_LLD).exists()
+    {
         apt_install(DEBIAN_PACKAGES)?;
     }
     let version = output_line("/usr/bin/rustc", &["--version"]).context("/usr/bin/rustc does not run")?;
     eprintln!("    {version}");
     Ok(WasmToolchain::Debian)
+}
+
+/// rustc links wasm with `rust-lld -flavor wasm`; Debian's lld-22 ships that linker as `lld`.
+/// Returns a folder holding a `rust-lld` link to it.
+fn debian_rust_lld() -> Result<PathBuf> {
+    let dir = cache_dir().join("debian-bin");
+    let link = dir.join("rust-lld");
+    if !link.exists() {
+        std::fs::create_dir_all(&dir)?;
+        std::os::unix::fs::symlink(DEBIAN_LLD, &link).with_context(|| format!("linking {}", link.display()))?;
+    }
+    Ok(dir)
 }
 
 fn has_wasm_std(rustc: &str) -> bool {
