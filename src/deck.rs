@@ -1,134 +1,337 @@
-//! The deck: a 16:9 stage showing one slide, driven by keys, clicks and the URL hash.
+//! The deck: a 16:9 stage showing one slide, driven by keys, clicks, swipes and the URL hash;
+//! read mode; the dialogs (overview, go to, search, shortcuts). The speaker view reuses the
+//! stage, the key handling and the dialogs through [`DeckContext`].
 use std::sync::Arc;
 
-use deck_core::{Content, Deck, Position, Slide};
+use deck_core::nav::Direction;
+use deck_core::shortcuts::{command_for, Command, Scope};
+use deck_core::{Content, Deck, Position};
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::dom;
 use crate::panels::Panel;
+use crate::sync::{shared_signal, POSITION_KEY};
+use crate::{dom, goto, help, overview, print, read_mode, search, swipe, theme};
+
+/// The dialogs of a view; at most one is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialog {
+    Overview,
+    GoTo,
+    Search,
+    Help,
+}
+
+/// What the parts of one view of the deck share: the talk, where it is, what is open.
+#[derive(Clone)]
+pub struct DeckContext {
+    pub deck: Arc<Deck>,
+    /// Reveal steps per slide, what navigation needs.
+    pub steps: Arc<[u16]>,
+    /// Shared with the deck's other windows.
+    pub pos: RwSignal<Position>,
+    pub dialog: RwSignal<Option<Dialog>>,
+    /// Read mode: every slide on one scrolling page (the audience's deck only).
+    pub read: RwSignal<bool>,
+    /// A short message for the user, e.g. that a pop-up was blocked.
+    pub notice: RwSignal<Option<String>>,
+    /// Which shortcuts apply: the deck's or the speaker view's.
+    pub view: Scope,
+}
+
+impl DeckContext {
+    pub fn new(deck: Deck, view: Scope) -> DeckContext {
+        let steps: Arc<[u16]> = deck.slides.iter().map(|s| s.steps).collect();
+        let start = Position::from_hash(&dom::location_hash(), &steps).unwrap_or(Position::START);
+        DeckContext {
+            deck: Arc::new(deck),
+            steps,
+            pos: shared_signal(POSITION_KEY, start),
+            dialog: RwSignal::new(None),
+            read: RwSignal::new(false),
+            notice: RwSignal::new(None),
+            view,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.deck.slides.len()
+    }
+
+    /// Straight to slide `index` (0-based), e.g. from the overview or a search hit.
+    pub fn go_to_slide(&self, index: usize) {
+        self.pos.set(Position::slide(index, &self.steps));
+    }
+
+    pub fn step(&self, direction: Direction) {
+        let here = self.pos.get_untracked();
+        self.pos.set(match direction {
+            Direction::Forward => here.next(&self.steps),
+            Direction::Back => here.prev(&self.steps),
+        });
+    }
+
+    /// Runs a shortcut's command. False when this view leaves the key to the browser.
+    pub fn run(&self, command: Command) -> bool {
+        // In read mode the arrows, Space and Home/End scroll the page, as on any page.
+        let moves = matches!(command, Command::Next | Command::Previous | Command::First | Command::Last);
+        if moves && self.read.get_untracked() {
+            return false;
+        }
+        match command {
+            Command::Next => self.step(Direction::Forward),
+            Command::Previous => self.step(Direction::Back),
+            Command::First => self.go_to_slide(0),
+            Command::Last => self.go_to_slide(usize::MAX),
+            Command::Overview => self.dialog.set(Some(Dialog::Overview)),
+            Command::GoTo => self.dialog.set(Some(Dialog::GoTo)),
+            Command::Search => self.dialog.set(Some(Dialog::Search)),
+            Command::Help => self.dialog.set(Some(Dialog::Help)),
+            Command::ReadMode => read_mode::set(self, !self.read.get_untracked()),
+            Command::SpeakerView => open_speaker_view(self.pos.get_untracked(), self.notice),
+            Command::Fullscreen => toggle_fullscreen(),
+            Command::Theme => theme::toggle(),
+            Command::NotesLarger | Command::NotesSmaller | Command::TimerPause | Command::TimerReset => {
+                return false
+            }
+        }
+        true
+    }
+}
+
+/// Sends shortcut keys of `view` to `handle` (which says whether it used the key). Keys typed
+/// into a field, pressed with Ctrl/Alt/Meta, or meant for an open dialog are left alone.
+pub fn listen_for_shortcuts(view: Scope, handle: impl Fn(Command) -> bool + 'static) {
+    let listener = window_event_listener(ev::keydown, move |e: ev::KeyboardEvent| {
+        if e.ctrl_key() || e.alt_key() || e.meta_key() || e.default_prevented() {
+            return;
+        }
+        // Space and Enter belong to a focused button or link.
+        let activates = matches!(e.key().as_str(), " " | "Enter") && dom::is_interactive_target(e.target());
+        if activates || dom::is_typing_target(e.target()) || a_dialog_is_open() {
+            return;
+        }
+        if let Some(command) = command_for(&e.key(), e.shift_key(), view) {
+            if handle(command) {
+                e.prevent_default();
+            }
+        }
+    });
+    on_cleanup(move || listener.remove());
+}
+
+fn a_dialog_is_open() -> bool {
+    document().query_selector("dialog[open]").ok().flatten().is_some()
+}
+
+/// The hash follows the position (one history entry per move), and the position follows the
+/// hash (reload, links, back/forward).
+pub fn follow_the_hash(ctx: &DeckContext) {
+    let pos = ctx.pos;
+    Effect::new(move |_| dom::push_hash(&pos.get().to_hash()));
+    let steps = ctx.steps.clone();
+    let listener = window_event_listener(ev::hashchange, move |_| {
+        if let Some(to) = Position::from_hash(&dom::location_hash(), &steps) {
+            if to != pos.get_untracked() {
+                pos.set(to);
+            }
+        }
+    });
+    on_cleanup(move || listener.remove());
+}
+
+/// `p`: the speaker view in its own window, at the same position. Relative to `<base href>`,
+/// so it works under any public URL.
+fn open_speaker_view(here: Position, notice: RwSignal<Option<String>>) {
+    let url = format!("?presenter{}", here.to_hash());
+    let opened = window().open_with_url_and_target_and_features(
+        &url,
+        "serverless-deck-speaker",
+        "popup,width=1280,height=800",
+    );
+    match opened {
+        Ok(Some(speaker)) => {
+            let _ = speaker.focus();
+        }
+        _ => notice.set(Some(format!(
+            "The browser blocked the speaker window. Allow pop-ups for this site, or open {url} in a new window."
+        ))),
+    }
+}
+
+fn toggle_fullscreen() {
+    let doc = document();
+    if doc.fullscreen_element().is_some() {
+        doc.exit_fullscreen();
+    } else if let Some(root) = doc.document_element() {
+        // Refused without a user gesture or inside an iframe without permission: nothing to do.
+        let _ = root.request_fullscreen();
+    }
+}
 
 #[component]
 pub fn DeckView(deck: Deck) -> impl IntoView {
     dom::set_title(&deck.meta.title);
-    let steps: Arc<[u16]> = deck.slides.iter().map(|s| s.steps).collect();
-    let total = deck.slides.len();
-    let start = Position::from_hash(&dom::location_hash(), &steps).unwrap_or(Position::START);
-    let pos = RwSignal::new(start);
-
-    // The hash follows the position (one history entry per move), and the position follows the
-    // hash (reload, links, back/forward).
-    Effect::new(move |_| dom::push_hash(&pos.get().to_hash()));
-    let on_hash = {
-        let steps = steps.clone();
-        move |_: ev::HashChangeEvent| {
-            if let Some(to) = Position::from_hash(&dom::location_hash(), &steps) {
-                if to != pos.get_untracked() {
-                    pos.set(to);
-                }
-            }
-        }
-    };
-    let hash_listener = window_event_listener(ev::hashchange, on_hash);
-    let key_listener = window_event_listener(ev::keydown, {
-        let steps = steps.clone();
-        move |e: ev::KeyboardEvent| {
-            if e.ctrl_key() || e.alt_key() || e.meta_key() || dom::is_typing_target(e.target()) {
-                return;
-            }
-            let here = pos.get_untracked();
-            let to = match (e.key().as_str(), e.shift_key()) {
-                ("ArrowRight" | "ArrowDown" | "PageDown", _) | (" ", false) => here.next(&steps),
-                ("ArrowLeft" | "ArrowUp" | "PageUp", _) | (" ", true) => here.prev(&steps),
-                ("Home", _) => Position::slide(0, &steps),
-                ("End", _) => Position::slide(usize::MAX, &steps),
-                _ => return,
-            };
-            e.prevent_default();
-            pos.set(to);
-        }
+    theme::init();
+    let ctx = DeckContext::new(deck, Scope::Deck);
+    crate::sync::connect_windows();
+    follow_the_hash(&ctx);
+    read_mode::follow_the_width(&ctx);
+    read_mode::keep_the_slide_in_view(&ctx);
+    listen_for_shortcuts(Scope::Deck, {
+        let ctx = ctx.clone();
+        move |command| ctx.run(command)
     });
-    on_cleanup(move || {
-        hash_listener.remove();
-        key_listener.remove();
-    });
+    let print_notes = print::snapshot() == Some(print::Snapshot::SlidesAndNotes);
 
     // A click or tap on the left third goes back, on the right third forward.
     let on_click = {
-        let steps = steps.clone();
+        let ctx = ctx.clone();
         move |e: ev::MouseEvent| {
-            if dom::is_interactive_target(e.target()) {
+            if ctx.read.get_untracked() || dom::is_interactive_target(e.target()) {
                 return;
             }
             let width = window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(0.0);
             let x = f64::from(e.client_x());
-            let here = pos.get_untracked();
             if x < width / 3.0 {
-                pos.set(here.prev(&steps));
+                ctx.step(Direction::Back);
             } else if x > width * 2.0 / 3.0 {
-                pos.set(here.next(&steps));
+                ctx.step(Direction::Forward);
             }
         }
     };
+    let (on_touch_start, on_touch_end) = swipe::handlers({
+        let ctx = ctx.clone();
+        move |direction| {
+            if !ctx.read.get_untracked() {
+                ctx.step(direction);
+            }
+        }
+    });
 
-    let titles: Vec<String> = deck.slides.iter().map(|s| s.title.clone()).collect();
+    let (pos, read, total) = (ctx.pos, ctx.read, ctx.total());
+    let deck = ctx.deck.clone();
     let announcement = move || {
         let p = pos.get();
-        format!("Slide {} of {total}: {}", p.slide + 1, titles.get(p.slide).map_or("", String::as_str))
+        let title = deck.slides.get(p.slide).map_or("", |s| s.title.as_str());
+        format!("Slide {} of {total}: {title}", p.slide + 1)
     };
-    let slides = deck
-        .slides
-        .into_iter()
-        .enumerate()
-        .map(|(index, slide)| view! { <SlideView slide index total pos/> })
-        .collect_view();
 
     view! {
-        <main class="deck" on:click=on_click>
-            <div class="stage">{slides}</div>
+        <main
+            class="deck"
+            class:read=read
+            class:print-notes=print_notes
+            on:click=on_click
+            on:touchstart=on_touch_start
+            on:touchend=on_touch_end
+        >
+            <Stage ctx=ctx.clone() print_notes/>
             <div class="counter" aria-hidden="true">{move || format!("{} / {total}", pos.get().slide + 1)}</div>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
         </main>
+        <Notice notice=ctx.notice/>
+        <Dialogs ctx/>
     }
 }
 
-/// One slide; hidden (and so absent for assistive tech) unless it is the current one.
+/// Every slide, only the current one shown (all of them in read mode). Each slide decides with
+/// its own memo whether it is current, so a move re-renders two slides, not the deck.
 #[component]
-fn SlideView(slide: Slide, index: usize, total: usize, pos: RwSignal<Position>) -> impl IntoView {
+pub fn Stage(ctx: DeckContext, #[prop(optional)] print_notes: bool) -> impl IntoView {
+    let slides =
+        (0..ctx.total()).map(|index| view! { <SlideView ctx=ctx.clone() index print_notes/> }).collect_view();
+    view! { <div class="stage">{slides}</div> }
+}
+
+/// One slide; hidden (and so absent for assistive tech) unless it is the current one or read
+/// mode shows them all. Its notes follow it in read mode and on notes pages.
+#[component]
+fn SlideView(ctx: DeckContext, index: usize, print_notes: bool) -> impl IntoView {
+    let (pos, read, total) = (ctx.pos, ctx.read, ctx.total());
+    let slide = &ctx.deck.slides[index];
     let current = Memo::new(move |_| pos.get().slide == index);
-    let shown_step = move || if current.get() { pos.get().step } else { 0 };
+    let shown_step = move || {
+        if read.get() {
+            u16::MAX
+        } else if current.get() {
+            pos.get().step
+        } else {
+            0
+        }
+    };
     let class = format!("slide {}", slide.class.as_deref().unwrap_or(""));
     let blocks = slide
         .blocks
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(block_index, block)| {
             let step = block.step;
             let pending = move || step > shown_step();
-            match block.content {
+            let hidden_for_now = move || pending().then_some("true");
+            match &block.content {
                 Content::Html(html) => {
-                    view! { <div class="block" class:pending=pending aria-hidden=move || pending().then_some("true") inner_html=html></div> }
+                    view! { <div class="block" class:pending=pending aria-hidden=hidden_for_now inner_html=html.clone()></div> }
                         .into_any()
                 }
                 Content::Panel(spec) => view! {
-                    <div class="block" class:pending=pending aria-hidden=move || pending().then_some("true")>
-                        <Panel spec id=format!("{}-{block_index}", index + 1)/>
+                    <div class="block" class:pending=pending aria-hidden=hidden_for_now>
+                        <Panel spec=spec.clone() id=format!("{}-{block_index}", index + 1)/>
                     </div>
                 }
                 .into_any(),
             }
         })
         .collect_view();
+    let (notes, title) = (slide.notes.clone(), slide.title.clone());
+    let has_notes = !notes.is_empty();
+    let show_notes = move || print_notes || (has_notes && read.get());
     view! {
         <section
             class=class
             role="group"
             aria-roledescription="slide"
             aria-label=format!("{} of {total}", index + 1)
-            hidden=move || !current.get()
+            hidden=move || !current.get() && !read.get()
             data-slide=index + 1
         >
             {blocks}
         </section>
+        <Show when=show_notes>
+            <aside class="notes" aria-label=format!("Speaker notes, slide {}", index + 1)>
+                <p class="notes-heading">{format!("Notes · slide {}: {}", index + 1, title)}</p>
+                {if has_notes {
+                    view! { <div inner_html=notes.clone()></div> }.into_any()
+                } else {
+                    view! { <p class="notes-none">"No notes for this slide."</p> }.into_any()
+                }}
+            </aside>
+        </Show>
+    }
+}
+
+/// The dialogs of a view, each opened by its shortcut.
+#[component]
+pub fn Dialogs(ctx: DeckContext) -> impl IntoView {
+    view! {
+        <overview::Overview ctx=ctx.clone()/>
+        <goto::GoTo ctx=ctx.clone()/>
+        <search::Search ctx=ctx.clone()/>
+        <help::Help ctx/>
+    }
+}
+
+/// A passing message (e.g. a blocked pop-up), read out politely and gone after a while.
+#[component]
+pub fn Notice(notice: RwSignal<Option<String>>) -> impl IntoView {
+    Effect::new(move |_| {
+        if notice.get().is_some() {
+            set_timeout(move || notice.set(None), std::time::Duration::from_secs(8));
+        }
+    });
+    view! {
+        <p class="notice" role="status" class:shown=move || notice.with(Option::is_some)>
+            {move || notice.get().unwrap_or_default()}
+        </p>
     }
 }

@@ -32,7 +32,8 @@ pub fn query_pairs() -> Vec<(String, String)> {
     let entries = js_sys::try_iter(&params.entries()).ok().flatten();
     for entry in entries.into_iter().flatten().flatten() {
         let pair: js_sys::Array = entry.unchecked_into();
-        pairs.push((pair.get(0).as_string().unwrap_or_default(), pair.get(1).as_string().unwrap_or_default()));
+        pairs
+            .push((pair.get(0).as_string().unwrap_or_default(), pair.get(1).as_string().unwrap_or_default()));
     }
     pairs
 }
@@ -43,11 +44,8 @@ pub fn set_title(title: &str) {
 
 /// Follows the system's light/dark preference; the code theme and CSS key off `data-theme`.
 pub fn apply_system_theme() {
-    let dark = window()
-        .match_media("(prefers-color-scheme: dark)")
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.matches());
+    let dark =
+        window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches());
     set_theme(if dark { "dark" } else { "light" });
 }
 
@@ -80,7 +78,9 @@ pub fn show_fatal_error(message: &str) {
     let (Some(body), Ok(p)) = (doc.body(), doc.create_element("p")) else { return };
     p.set_class_name("fatal");
     let _ = p.set_attribute("role", "alert");
-    p.set_text_content(Some(&format!("The deck hit a bug and stopped ({message}). Reload the page to go on.")));
+    p.set_text_content(Some(&format!(
+        "The deck hit a bug and stopped ({message}). Reload the page to go on."
+    )));
     let _ = body.append_child(&p);
 }
 

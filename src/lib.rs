@@ -8,8 +8,20 @@ use leptos::prelude::*;
 pub mod deck;
 pub mod dom;
 pub mod embed;
+pub mod goto;
+pub mod help;
+pub mod modal;
+pub mod overview;
 pub mod panels;
+pub mod prefs;
+pub mod presenter;
+pub mod print;
+pub mod read_mode;
+pub mod search;
+pub mod swipe;
 pub mod sync;
+pub mod theme;
+pub mod thumbnail;
 
 /// The compiled talk, written by `build.rs`.
 const DECK_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/deck.json"));
@@ -51,6 +63,9 @@ pub fn App() -> impl IntoView {
     };
     dom::install_code_theme(&deck.code_theme);
     match Route::from_path(&dom::path_below_base()) {
+        Route::Deck if dom::query_pairs().iter().any(|(key, _)| key == "presenter") => {
+            view! { <presenter::PresenterView deck/> }.into_any()
+        }
         Route::Deck => view! { <deck::DeckView deck/> }.into_any(),
         Route::Embed(kind) => view! { <embed::EmbedView kind title=deck.meta.title/> }.into_any(),
         Route::UnknownEmbed => view! { <embed::UnknownEmbed/> }.into_any(),

@@ -21,3 +21,139 @@ fn routes_come_from_the_path() {
     assert_eq!(Route::from_path("/embed/cold-start/"), Route::Embed(PanelKind::ColdStart));
     assert_eq!(Route::from_path("embed/nope"), Route::UnknownEmbed);
 }
+
+/// Shared state between windows, with the windows simulated by hubs on an in-memory bus that
+/// delivers like a BroadcastChannel (to every other member, never back to the sender).
+mod sync_between_windows {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use deck_app::sync::{Hub, Inbox, Message, Transport};
+    use leptos::prelude::*;
+    use wasm_bindgen_test::*;
+
+    #[derive(Default)]
+    struct Bus {
+        inboxes: RefCell<Vec<Inbox>>,
+    }
+
+    struct Wire {
+        bus: Rc<Bus>,
+        me: usize,
+        sent: Rc<Cell<usize>>,
+    }
+
+    impl Transport for Wire {
+        fn send(&self, text: &str) {
+            self.sent.set(self.sent.get() + 1);
+            let inboxes = self.bus.inboxes.borrow().clone();
+            for (index, inbox) in inboxes.iter().enumerate() {
+                if index != self.me {
+                    inbox.deliver(text);
+                }
+            }
+        }
+    }
+
+    /// Connects `hub` to the bus; returns how many messages it has sent so far.
+    fn join(bus: &Rc<Bus>, hub: &Rc<Hub>) -> Rc<Cell<usize>> {
+        let sent = Rc::new(Cell::new(0));
+        let wire_sent = sent.clone();
+        hub.connect(|inbox| {
+            let me = bus.inboxes.borrow().len();
+            bus.inboxes.borrow_mut().push(inbox);
+            Ok(Wire { bus: bus.clone(), me, sent: wire_sent })
+        })
+        .expect("an in-memory bus always connects");
+        sent
+    }
+
+    /// Effects need Leptos' task executor, which mounting a view starts (as the app does).
+    fn start_leptos() {
+        let host = document().create_element("div").unwrap();
+        std::mem::forget(leptos::mount::mount_to(host.unchecked_into(), || ()));
+    }
+
+    /// Lets pending effects run.
+    async fn settle() {
+        leptos::task::tick().await;
+    }
+
+    use wasm_bindgen::JsCast;
+
+    #[wasm_bindgen_test]
+    async fn a_change_reaches_the_other_window_and_is_not_echoed() {
+        start_leptos();
+        let bus = Rc::new(Bus::default());
+        let (audience, speaker) = (Hub::new(), Hub::new());
+        let audience_sent = join(&bus, &audience);
+        let speaker_sent = join(&bus, &speaker);
+        let here = audience.signal("panel:3-1:name", String::from("world"));
+        let there = speaker.signal("panel:3-1:name", String::from("world"));
+        settle().await;
+        let (audience_before, speaker_before) = (audience_sent.get(), speaker_sent.get());
+
+        there.set("Ferris".into());
+        settle().await;
+        assert_eq!(here.get_untracked(), "Ferris");
+        assert_eq!(speaker_sent.get(), speaker_before + 1, "one message for one change");
+        settle().await;
+        assert_eq!(audience_sent.get(), audience_before, "the audience applied it without sending it back");
+
+        // Setting the value it already has sends nothing.
+        there.set("Ferris".into());
+        settle().await;
+        assert_eq!(speaker_sent.get(), speaker_before + 1);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_window_opened_later_catches_up_at_once() {
+        start_leptos();
+        let bus = Rc::new(Bus::default());
+        let speaker = Hub::new();
+        join(&bus, &speaker);
+        let position = speaker.signal("deck:position", deck_core::Position::START);
+        let result = speaker.signal("panel:5-1:history", Vec::<u32>::new());
+        position.set(deck_core::Position { slide: 6, step: 1 });
+        result.set(vec![42]);
+        settle().await;
+
+        let late = Hub::new();
+        join(&bus, &late);
+        // Asked for state on connecting and got it before any view asked for these keys.
+        assert_eq!(
+            late.signal("deck:position", deck_core::Position::START).get_untracked(),
+            deck_core::Position { slide: 6, step: 1 }
+        );
+        assert_eq!(late.signal("panel:5-1:history", Vec::<u32>::new()).get_untracked(), vec![42]);
+    }
+
+    #[wasm_bindgen_test]
+    fn one_key_is_one_signal_in_a_page() {
+        start_leptos();
+        let hub = Hub::new();
+        let first = hub.signal("panel:1-1:busy", false);
+        let second = hub.signal("panel:1-1:busy", false);
+        first.set(true);
+        assert!(second.get_untracked());
+        // Asked for with another type, the key gets a signal of its own instead of a panic.
+        let clash = hub.signal("panel:1-1:busy", String::from("no"));
+        assert_eq!(clash.get_untracked(), "no");
+    }
+
+    #[wasm_bindgen_test]
+    async fn garbage_and_wrongly_shaped_values_are_ignored() {
+        start_leptos();
+        let bus = Rc::new(Bus::default());
+        let hub = Hub::new();
+        join(&bus, &hub);
+        let count = hub.signal("panel:2-1:count", 7_u32);
+        let inbox = bus.inboxes.borrow()[0].clone();
+        inbox.deliver("not json");
+        inbox.deliver(r#"{"type":"state","values":[["panel:2-1:count","seven"]]}"#);
+        settle().await;
+        assert_eq!(count.get_untracked(), 7);
+        inbox.deliver(&Message::State { values: vec![("panel:2-1:count".into(), 8.into())] }.to_text());
+        assert_eq!(count.get_untracked(), 8);
+    }
+}

@@ -1,15 +1,83 @@
 //! Live panels. Each kind is its own module; `Panel` picks one from a validated spec.
-use deck_core::PanelSpec;
+//!
+//! What a viewer sees (inputs and results) lives in shared signals keyed `panel:{id}:…`, so the
+//! deck's other windows mirror it. Requests start from user events only, and their results are
+//! stored in those signals: a mirroring window shows them without calling again.
+//!
+//! Panels build their DOM with the small builder in [`ui`] (see there why not `view!`).
+use deck_core::{PanelKind, PanelSpec};
+use leptos::html::Div;
 use leptos::prelude::*;
+
+pub mod chart;
+pub mod cold_start;
+pub mod cost;
+pub mod endpoint;
+pub mod http;
+pub mod invoke;
+pub mod timeline;
+pub mod ui;
+
+use ui::{el, El, UserEvent};
+
+/// What a panel kind builds: its content, and what it does with the user's events.
+pub struct Body {
+    pub content: Vec<El>,
+    pub on_event: Box<dyn Fn(UserEvent)>,
+}
 
 /// A live panel. `id` is unique in the page (`<slide>-<block>`, or `embed`) and keys the state
 /// shared with the deck's other windows.
 #[component]
 pub fn Panel(spec: PanelSpec, id: String) -> impl IntoView {
     let kind = spec.kind;
-    view! {
-        <div class="panel" data-panel=kind.name() data-panel-id=id>
-            <p class="panel-title">{format!("{kind} panel")}</p>
-        </div>
+    let Body { content, on_event } = match kind {
+        PanelKind::Invoke => invoke::build(&spec, &id),
+        PanelKind::ColdStart => cold_start::build(&spec, &id),
+        PanelKind::Cost => cost::build(&spec, &id),
+    };
+    let root = NodeRef::<Div>::new();
+    root.on_load(move |root| {
+        for node in &content {
+            let _ = root.append_child(node.element());
+        }
+        ui::delegate(&root, on_event);
+    });
+    view! { <div class="panel" data-panel=kind.name() data-panel-id=id node_ref=root></div> }
+}
+
+/// The key of one piece of a panel's shared state.
+fn state_key(id: &str, name: &str) -> String {
+    format!("panel:{id}:{name}")
+}
+
+/// The panel's title line: its name, and whatever sits at the right (settings, a link).
+fn header(title: &str, right: El) -> El {
+    el("header").class("panel-head").child(el("h3").class("panel-title").text(title)).child(right)
+}
+
+/// A failed call, what it means, and a way to try again (`data-action="retry"`). The deck around
+/// it keeps working.
+fn call_failure(message: &str) -> El {
+    el("div")
+        .class("call-failure")
+        .attr("role", "alert")
+        .child(el("p").text(message))
+        .child(el("button").attr("type", "button").attr("data-action", "retry").text("Retry"))
+}
+
+/// A labelled text input with room for its error; `name` is also the label.
+fn text_field(name: &str, input: El, error: El) -> El {
+    el("label").class("field").child(el("span").text(name)).child(input).child(error)
+}
+
+/// A duration for people: `0.42 ms`, `3.1 ms`, `137 ms`, `2.5 s`.
+pub fn format_ms(ms: f64) -> String {
+    match ms {
+        ms if !ms.is_finite() => "—".to_owned(),
+        ms if ms < 1.0 => format!("{ms:.2} ms"),
+        ms if ms < 100.0 => format!("{ms:.1} ms"),
+        ms if ms < 10_000.0 => format!("{ms:.0} ms"),
+        ms => format!("{:.1} s", ms / 1000.0),
     }
 }

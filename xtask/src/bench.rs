@@ -477,6 +477,7 @@ impl BrowserDriver {
         let mut child = Command::new(&self.program)
             .args(args)
             .env("CHROMEDRIVER", &self.chromedriver)
+            .env("RUST_BACKTRACE", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -29,7 +29,8 @@ pub fn run(command: &mut Command) -> Result<()> {
 /// The first line a command prints, or None if it cannot run.
 pub fn output_line(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
-    let text = String::from_utf8_lossy(if out.stdout.is_empty() { &out.stderr } else { &out.stdout }).into_owned();
+    let text =
+        String::from_utf8_lossy(if out.stdout.is_empty() { &out.stderr } else { &out.stdout }).into_owned();
     out.status.success().then(|| text.lines().next().unwrap_or("").trim().to_string())
 }
 

@@ -70,8 +70,12 @@ fn write_zip(binary: &Path, zip: &Path) -> Result<()> {
 }
 
 fn ensure_target(target: &str) -> Result<()> {
-    let has_std = output_line("rustc", &["--print", "target-libdir", "--target", target])
-        .is_some_and(|dir| std::fs::read_dir(dir).is_ok_and(|mut e| e.any(|f| f.is_ok_and(|f| f.file_name().to_string_lossy().starts_with("libstd-")))));
+    let has_std =
+        output_line("rustc", &["--print", "target-libdir", "--target", target]).is_some_and(|dir| {
+            std::fs::read_dir(dir).is_ok_and(|mut e| {
+                e.any(|f| f.is_ok_and(|f| f.file_name().to_string_lossy().starts_with("libstd-")))
+            })
+        });
     if has_std {
         return Ok(());
     }

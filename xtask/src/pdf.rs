@@ -17,7 +17,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// Virtual time Chromium gives the page to load the wasm and render before it prints.
 const RENDER_BUDGET_MS: u32 = 20_000;
 /// Wall-clock limits, so a stuck browser or server fails the command instead of hanging it.
-const PRINT_TIMEOUT: Duration = Duration::from_secs(180);
+const PRINT_TIMEOUT: Duration = Duration::from_secs(90);
 const SERVER_START_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct PdfOptions {
@@ -30,7 +30,9 @@ pub struct PdfOptions {
 pub fn pdf(tools: &Tools, options: &PdfOptions) -> Result<()> {
     let dist = match &options.dist {
         Some(dist) if dist.join("index.html").is_file() => dist.clone(),
-        Some(dist) => bail!("{} has no index.html: build it with `cargo xtask dist --out {0}`", dist.display()),
+        Some(dist) => {
+            bail!("{} has no index.html: build it with `cargo xtask dist --out {0}`", dist.display())
+        }
         None => {
             let dist = web::target_dir().join("pdf-dist");
             web::dist(tools, "/", &dist)?;
@@ -47,7 +49,8 @@ pub fn pdf(tools: &Tools, options: &PdfOptions) -> Result<()> {
     }
     step(&format!("printing {url} to {} with headless Chromium", options.out.display()));
     print_to_pdf(&url, &options.out)?;
-    let pdf = std::fs::read(&options.out).with_context(|| format!("Chromium wrote no {}", options.out.display()))?;
+    let pdf = std::fs::read(&options.out)
+        .with_context(|| format!("Chromium wrote no {}", options.out.display()))?;
     if !pdf.starts_with(b"%PDF-") {
         bail!("{} is not a PDF", options.out.display());
     }
@@ -102,7 +105,12 @@ fn run_with_timeout(command: &mut Command, limit: Duration) -> Result<()> {
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            bail!("Chromium did not finish printing within {} s", limit.as_secs());
+            bail!(
+                "Chromium did not finish printing within {} s. It prints once the page is idle: \
+                 a print snapshot (?print) must not keep a connection open (a live panel's event \
+                 stream, polling)",
+                limit.as_secs()
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -132,9 +140,9 @@ impl DeckServer {
             }
         });
         let mut server = DeckServer { url: String::new(), child };
-        server.url = address
-            .recv_timeout(SERVER_START_TIMEOUT)
-            .with_context(|| format!("serverless-deck printed no address within {} s", SERVER_START_TIMEOUT.as_secs()))?;
+        server.url = address.recv_timeout(SERVER_START_TIMEOUT).with_context(|| {
+            format!("serverless-deck printed no address within {} s", SERVER_START_TIMEOUT.as_secs())
+        })?;
         Ok(server)
     }
 }

@@ -74,7 +74,12 @@ impl Tools {
 
 pub fn setup(choice: ToolchainChoice, needs: Needs) -> Result<Tools> {
     let wasm = wasm_toolchain(choice)?;
-    ensure_cargo_tool("trunk", TRUNK_VERSION, &["trunk", "--version", TRUNK_VERSION, "--locked", "--no-default-features", "--features", "rustls"], "≈ 12 min")?;
+    ensure_cargo_tool(
+        "trunk",
+        TRUNK_VERSION,
+        &["trunk", "--version", TRUNK_VERSION, "--locked", "--no-default-features", "--features", "rustls"],
+        "≈ 12 min",
+    )?;
     let bindgen = wasm_bindgen_version()?;
     ensure_cargo_tool("wasm-bindgen", &bindgen, &["wasm-bindgen-cli", "--version", &bindgen], "≈ 8 min")?;
     let wasm_opt_dir = ensure_wasm_opt()?;
@@ -124,7 +129,8 @@ fn debian_rust_lld() -> Result<PathBuf> {
     let link = dir.join("rust-lld");
     if !link.exists() {
         std::fs::create_dir_all(&dir)?;
-        std::os::unix::fs::symlink(DEBIAN_LLD, &link).with_context(|| format!("linking {}", link.display()))?;
+        std::os::unix::fs::symlink(DEBIAN_LLD, &link)
+            .with_context(|| format!("linking {}", link.display()))?;
     }
     Ok(dir)
 }
@@ -199,16 +205,21 @@ pub fn ensure_npm_tool(package: &str, version: &str, binary: &str) -> Result<Pat
     if reported.is_some_and(|v| v.split(|c: char| !c.is_ascii_digit()).any(|n| n == version)) {
         return Ok(path);
     }
+    npm_install(&prefix, package, version)?;
+    Ok(path)
+}
+
+/// `npm install package@version` into `prefix`, with one clear message when npm is missing.
+pub fn npm_install(prefix: &Path, package: &str, version: &str) -> Result<()> {
     if output_line("npm", &["--version"]).is_none() {
-        bail!("{binary} needs npm: install Node.js and npm (Debian: `apt-get install npm`)");
+        bail!("{package} needs npm: install Node.js and npm (Debian: `apt-get install npm`)");
     }
-    step(&format!("installing {binary} (npm {package}@{version}) into {}", prefix.display()));
-    std::fs::create_dir_all(&prefix)?;
+    step(&format!("installing {package}@{version} (npm) into {}", prefix.display()));
+    std::fs::create_dir_all(prefix)?;
     run(Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&prefix)
-        .arg(format!("{package}@{version}")))?;
-    Ok(path)
+        .arg(prefix)
+        .arg(format!("{package}@{version}")))
 }
 
 /// A Python command-line tool at an exact version, in its own virtualenv under the cache folder.
@@ -239,7 +250,10 @@ fn ensure_browser() -> Result<PathBuf> {
 fn apt_install(packages: &[&str]) -> Result<()> {
     let command = format!("apt-get install -y {}", packages.join(" "));
     if output_line("apt-get", &["--version"]).is_none() {
-        bail!("missing {}: install them with your package manager (Debian: `{command}`)", packages.join(", "));
+        bail!(
+            "missing {}: install them with your package manager (Debian: `{command}`)",
+            packages.join(", ")
+        );
     }
     static UPDATE: Once = Once::new();
     let mut updated = Ok(());
@@ -249,8 +263,11 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     });
     updated.with_context(|| format!("needed for: {command} (run as root)"))?;
     step(&command);
-    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive"))
-        .with_context(|| format!("installing {} failed; run `{command}` as root", packages.join(", ")))
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .with_context(|| format!("installing {} failed; run `{command}` as root", packages.join(", ")))
 }
 
 /// A cache outside the checkout, so fresh clones (CI) reuse installed tools.

@@ -17,7 +17,12 @@ pub fn check_slides() -> Result<()> {
     let slides = std::env::var_os("DECK_SLIDES").map_or_else(|| PathBuf::from("slides"), PathBuf::from);
     match deck_compiler::compile_dir(&slides, Path::new("assets")) {
         Ok(deck) => {
-            let panels = deck.slides.iter().flat_map(|s| &s.blocks).filter(|b| matches!(b.content, deck_core::Content::Panel(_))).count();
+            let panels = deck
+                .slides
+                .iter()
+                .flat_map(|s| &s.blocks)
+                .filter(|b| matches!(b.content, deck_core::Content::Panel(_)))
+                .count();
             eprintln!("{}: {} slides, {panels} live panels, no errors", slides.display(), deck.slides.len());
             Ok(())
         }
@@ -38,7 +43,10 @@ pub fn dist(tools: &Tools, public_url: &str, out: &Path) -> Result<()> {
         // Trunk runs cargo offline; with build-std, std's own dependencies must be fetched first.
         run(tools.wasm_command("cargo").args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
     }
-    step(&format!("building the deck into {} (public URL {public_url}; first build takes minutes)", out.display()));
+    step(&format!(
+        "building the deck into {} (public URL {public_url}; first build takes minutes)",
+        out.display()
+    ));
     run(tools
         .wasm_command("trunk")
         .args(["build", "--release", "--public-url", public_url, "--dist"])
@@ -86,7 +94,14 @@ pub fn dev(tools: &Tools, addr: &str) -> Result<()> {
 
 pub fn test(tools: &Tools) -> Result<()> {
     step("native tests: slide compiler, model, pricing, server and local Lambda platform, demo function");
-    run(Command::new("cargo").args(["test", "--workspace", "--exclude", "deck-app", "--exclude", "deck-e2e"]))?;
+    run(Command::new("cargo").args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "deck-app",
+        "--exclude",
+        "deck-e2e",
+    ]))?;
 
     step("wasm tests in headless Chromium (wasm-bindgen-test)");
     run(tools

@@ -49,7 +49,10 @@ impl Highlighter {
     pub fn theme(&self) -> CodeTheme {
         let themes = two_face::theme::extra();
         let css = |name| css(themes.get(name));
-        CodeTheme { light_css: css(EmbeddedThemeName::OneHalfLight), dark_css: css(EmbeddedThemeName::OneHalfDark) }
+        CodeTheme {
+            light_css: css(EmbeddedThemeName::OneHalfLight),
+            dark_css: css(EmbeddedThemeName::OneHalfDark),
+        }
     }
 }
 

@@ -42,7 +42,8 @@ impl Compiler {
             let body = if index == 0 {
                 match split::front_matter(&file.text) {
                     Ok((front, body)) => {
-                        meta = front.map(|front| parse_meta(&front).map_err(|e| errors.push(at(&file.path, e))).ok());
+                        meta = front
+                            .map(|front| parse_meta(&front).map_err(|e| errors.push(at(&file.path, e))).ok());
                         body
                     }
                     Err(e) => {
@@ -83,7 +84,8 @@ impl Compiler {
 /// Compiles every `.md` file of `slides_dir`, in file-name order. Paths in messages are shown
 /// relative to the current directory when they are below it.
 pub fn compile_dir(slides_dir: &Path, assets_dir: &Path) -> Result<Deck, Errors> {
-    let unreadable = |e| Errors(vec![Error { file: slides_dir.into(), line: 0, kind: ErrorKind::Unreadable(e) }]);
+    let unreadable =
+        |e| Errors(vec![Error { file: slides_dir.into(), line: 0, kind: ErrorKind::Unreadable(e) }]);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(slides_dir)
         .map_err(unreadable)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))

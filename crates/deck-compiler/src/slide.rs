@@ -140,8 +140,10 @@ impl<'a> Builder<'_, 'a> {
                 self.pending.push(Event::End(TagEnd::Image));
             }
             (event, open) => {
-                if let (Event::Text(text) | Event::Code(text), Some(Open::Heading(s) | Open::Image { alt: s, .. })) =
-                    (&event, open)
+                if let (
+                    Event::Text(text) | Event::Code(text),
+                    Some(Open::Heading(s) | Open::Image { alt: s, .. }),
+                ) = (&event, open)
                 {
                     s.push_str(text);
                 }
@@ -192,7 +194,9 @@ impl<'a> Builder<'_, 'a> {
         if !path.is_file() {
             return Err(fail("is not a file".into()));
         }
-        let rel = path.strip_prefix(&self.compiler.assets_dir).map_err(|_| fail("must live under assets/".into()))?;
+        let rel = path
+            .strip_prefix(&self.compiler.assets_dir)
+            .map_err(|_| fail("must live under assets/".into()))?;
         Ok(format!("assets/{}", rel.to_string_lossy().replace('\\', "/")))
     }
 

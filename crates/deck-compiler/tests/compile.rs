@@ -11,8 +11,10 @@ fn fixtures() -> PathBuf {
 
 fn compile(files: &[(&str, &str)]) -> Result<deck_core::Deck, Errors> {
     let dir = fixtures().join("basic/slides");
-    let files: Vec<_> =
-        files.iter().map(|(name, text)| SourceFile { path: dir.join(name), text: text.to_string() }).collect();
+    let files: Vec<_> = files
+        .iter()
+        .map(|(name, text)| SourceFile { path: dir.join(name), text: text.to_string() })
+        .collect();
     Compiler::new(&fixtures().join("basic/assets")).compile(&files)
 }
 
@@ -54,18 +56,26 @@ fn fixture_deck_compiles() {
     assert_eq!(panel.get("requests"), Some("3000000"));
 
     let Content::Html(img) = &deck.slides[4].blocks[1].content else { panic!("html expected") };
-    assert!(img.contains(r#"src="assets/diagram.svg""#) && img.contains(r#"alt="A box with an arrow""#), "{img}");
+    assert!(
+        img.contains(r#"src="assets/diagram.svg""#) && img.contains(r#"alt="A box with an arrow""#),
+        "{img}"
+    );
     assert!(!deck.code_theme.light_css.is_empty() && !deck.code_theme.dark_css.is_empty());
 }
 
 #[test]
 fn every_slide_keeps_its_notes_out_of_the_body() {
-    let deck = compile(&[("a.md", "# A\n\n<!-- secret note -->\n\ntext <!-- inline note --> more\n")]).unwrap();
+    let deck =
+        compile(&[("a.md", "# A\n\n<!-- secret note -->\n\ntext <!-- inline note --> more\n")]).unwrap();
     let slide = &deck.slides[0];
-    let body: String = slide.blocks.iter().filter_map(|b| match &b.content {
-        Content::Html(h) => Some(h.as_str()),
-        _ => None,
-    }).collect();
+    let body: String = slide
+        .blocks
+        .iter()
+        .filter_map(|b| match &b.content {
+            Content::Html(h) => Some(h.as_str()),
+            _ => None,
+        })
+        .collect();
     assert!(!body.contains("note"), "{body}");
     assert!(slide.notes.contains("secret note") && slide.notes.contains("inline note"), "{}", slide.notes);
 }
@@ -139,7 +149,10 @@ fn image_errors() {
     assert_eq!(got.len(), 4, "{got:?}");
     assert!(got[0].starts_with("a.md:3: image `../assets/diagram.svg` has no alt text"), "{got:?}");
     assert!(got[1].starts_with("a.md:5: image `../assets/missing.svg`: cannot be read"), "{got:?}");
-    assert!(got[2].starts_with("a.md:7: image `https://example.com/a.png`: must be a file under assets/"), "{got:?}");
+    assert!(
+        got[2].starts_with("a.md:7: image `https://example.com/a.png`: must be a file under assets/"),
+        "{got:?}"
+    );
     assert!(got[3].starts_with("a.md:9: image `01-intro.md`: must live under assets/"), "{got:?}");
 }
 

@@ -64,10 +64,15 @@ fn code_on_slides_fits_the_stage() {
 
 #[test]
 fn the_price_example_quotes_the_whole_bill() {
-    let all: String = talk().slides.iter().flat_map(|s| s.blocks.iter()).filter_map(|b| match &b.content {
-        Content::Html(html) => Some(html.as_str()),
-        Content::Panel(_) => None,
-    }).collect();
+    let all: String = talk()
+        .slides
+        .iter()
+        .flat_map(|s| s.blocks.iter())
+        .filter_map(|b| match &b.content {
+            Content::Html(html) => Some(html.as_str()),
+            Content::Panel(_) => None,
+        })
+        .collect();
     for amount in ["$18.34", "$0.40", "$18.74"] {
         assert!(all.contains(amount), "the slides never say {amount}");
     }

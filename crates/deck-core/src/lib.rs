@@ -4,7 +4,11 @@ pub mod model;
 pub mod nav;
 pub mod panels;
 pub mod pricing;
+pub mod search;
+pub mod shortcuts;
+pub mod stopwatch;
 
 pub use model::{Block, CodeTheme, Content, Deck, Meta, Slide, Source};
 pub use nav::Position;
 pub use panels::{PanelKind, PanelSpec, ParamError};
+pub use search::SearchIndex;

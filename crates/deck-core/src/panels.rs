@@ -85,8 +85,14 @@ pub struct Param {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ParamType {
-    Int { min: i64, max: i64 },
-    Float { min: f64, max: f64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Float {
+        min: f64,
+        max: f64,
+    },
     Bool,
     Choice(&'static [&'static str]),
     /// Free text, shown as text only.
@@ -160,7 +166,10 @@ pub struct PanelSpec {
 
 impl PanelSpec {
     /// Checks every parameter against the kind's rules; reports each bad one.
-    pub fn new<K, V>(kind: PanelKind, pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self, Vec<ParamError>>
+    pub fn new<K, V>(
+        kind: PanelKind,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, Vec<ParamError>>
     where
         K: Into<String>,
         V: Into<String>,

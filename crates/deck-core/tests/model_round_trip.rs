@@ -12,7 +12,9 @@ fn deck_round_trips_through_json() {
                 Block { step: 0, content: Content::Html("<h1>Why</h1>".into()) },
                 Block {
                     step: 1,
-                    content: Content::Panel(PanelSpec::new(PanelKind::Cost, [("requests", "3000000")]).unwrap()),
+                    content: Content::Panel(
+                        PanelSpec::new(PanelKind::Cost, [("requests", "3000000")]).unwrap(),
+                    ),
                 },
             ],
             notes: "<p>Say hello.</p>".into(),

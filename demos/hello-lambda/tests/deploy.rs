@@ -8,7 +8,9 @@ use std::process::Command;
 use serde_json::Value;
 
 fn env_path(name: &str) -> PathBuf {
-    std::env::var_os(name).map(PathBuf::from).unwrap_or_else(|| panic!("{name} is not set: run `cargo xtask test`"))
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("{name} is not set: run `cargo xtask test`"))
 }
 
 const SERVICE_DIR: &str = env!("CARGO_MANIFEST_DIR");
@@ -62,7 +64,8 @@ fn serverless_package(arch: &str) -> Value {
         .status()
         .unwrap();
     assert!(status.success(), "serverless package --param=arch={arch} failed");
-    let template = std::fs::read_to_string(out.path().join("cloudformation-template-update-stack.json")).unwrap();
+    let template =
+        std::fs::read_to_string(out.path().join("cloudformation-template-update-stack.json")).unwrap();
     serde_json::from_str(&template).unwrap()
 }
 
@@ -96,7 +99,11 @@ fn serverless_package_has_the_function_with_its_url_and_cors() {
 #[test]
 #[ignore = "needs cfn-lint from PyPI and the zips: run by `cargo xtask test`"]
 fn sam_template_passes_cfn_lint() {
-    let output = Command::new(env_path("DECK_CFN_LINT")).arg("template.yaml").current_dir(SERVICE_DIR).output().unwrap();
+    let output = Command::new(env_path("DECK_CFN_LINT"))
+        .arg("template.yaml")
+        .current_dir(SERVICE_DIR)
+        .output()
+        .unwrap();
     assert!(
         output.status.success(),
         "cfn-lint:\n{}{}",

@@ -15,7 +15,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 fn env_path(name: &str) -> Result<PathBuf> {
-    std::env::var_os(name).map(PathBuf::from).with_context(|| format!("{name} is not set: run these tests with `cargo xtask test`"))
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .with_context(|| format!("{name} is not set: run these tests with `cargo xtask test`"))
 }
 
 /// The deck server, killed when dropped.
@@ -95,7 +97,10 @@ impl Browser {
             &format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args, "binary": "/usr/bin/chromium" }));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "args": args, "binary": "/usr/bin/chromium" }),
+        );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let webdriver = format!("http://127.0.0.1:{port}");
         let mut last_error = None;
@@ -123,7 +128,8 @@ impl Browser {
 
     /// Waits until an element matching `css` exists, and returns its text.
     pub async fn text(&self, css: &str) -> Result<String> {
-        let element = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await?;
+        let element =
+            self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await?;
         Ok(element.text().await?)
     }
 

@@ -18,10 +18,16 @@ async fn deck_loads_and_keys_walk_the_slides() -> Result<()> {
 
     let title = browser.js(&format!("return {CURRENT_TITLE};")).await?;
     assert_eq!(title.as_str(), Some("Going Serverless"));
-    let label = browser.js("return document.querySelector('section.slide:not([hidden])').getAttribute('aria-label')").await?;
-    let total = browser.js("return document.querySelectorAll('section.slide').length").await?.as_u64().unwrap();
+    let label = browser
+        .js("return document.querySelector('section.slide:not([hidden])').getAttribute('aria-label')")
+        .await?;
+    let total =
+        browser.js("return document.querySelectorAll('section.slide').length").await?.as_u64().unwrap();
     assert_eq!(label.as_str(), Some(format!("1 of {total}").as_str()));
-    assert_eq!(browser.js("return document.querySelectorAll('section.slide:not([hidden])').length").await?, 1);
+    assert_eq!(
+        browser.js("return document.querySelectorAll('section.slide:not([hidden])').length").await?,
+        1
+    );
     browser.screenshot("deck-first-slide").await?;
 
     browser.press(keys::RIGHT).await?;

@@ -11,7 +11,8 @@ const LOAD: Duration = Duration::from_secs(15);
 const SYNC: Duration = Duration::from_secs(5);
 
 const DECK_READY: &str = "document.querySelector('section.slide:not([hidden])')";
-const TOTAL: &str = "return document.querySelectorAll('main.deck section.slide, .presenter section.slide').length";
+const TOTAL: &str =
+    "return document.querySelectorAll('main.deck section.slide, .presenter section.slide').length";
 const OPEN_DIALOG: &str = "document.querySelector('dialog[open]')?.getAttribute('aria-label')";
 
 async fn open_deck(server: &Server, browser: &Browser, path: &str) -> Result<u64> {
@@ -47,12 +48,29 @@ async fn speaker_view_and_audience_stay_in_step_with_panels_mirrored() -> Result
 
     // Opened later, the speaker view catches up with the audience at once.
     let speaker = browser.open_window(&format!("{}/?presenter", server.url), 1280, 800).await?;
-    browser.wait_for("document.querySelector(\".presenter section.slide[data-slide='3']:not([hidden])\")", LOAD).await?;
+    browser
+        .wait_for("document.querySelector(\".presenter section.slide[data-slide='3']:not([hidden])\")", LOAD)
+        .await?;
     let count = browser.text(".presenter-count").await?;
     assert_eq!(count, format!("Slide 3 of {total}"));
     assert!(browser.text(".presenter-heading").await?.starts_with("Next: slide 4"));
-    assert!(browser.js("return document.querySelector('.notes-text').textContent.length").await?.as_u64() > Some(0));
+    assert!(
+        browser.js("return document.querySelector('.notes-text').textContent.length").await?.as_u64()
+            > Some(0)
+    );
     browser.screenshot("presenter-view").await?;
+
+    // A theme picked in one window applies in the others.
+    let theme = "document.documentElement.dataset.theme";
+    let light_or_dark = browser.js(&format!("return {theme}")).await?;
+    browser.press("d").await?;
+    browser.wait_for(&format!("{theme} !== {light_or_dark}"), SYNC).await?;
+    browser.screenshot("presenter-view-other-theme").await?;
+    browser.switch_to(&audience).await?;
+    browser.wait_for(&format!("{theme} !== {light_or_dark}"), SYNC).await?;
+    browser.switch_to(&speaker).await?;
+    browser.press("d").await?;
+    browser.wait_for(&format!("{theme} === {light_or_dark}"), SYNC).await?;
 
     // Reveal steps travel both ways.
     let stepped = first_slide_with(&browser, ".block.pending").await?;
@@ -62,7 +80,8 @@ async fn speaker_view_and_audience_stay_in_step_with_panels_mirrored() -> Result
     assert!(browser.text(".presenter-count").await?.contains("step 1 of"));
     browser.switch_to(&audience).await?;
     browser.wait_for(&format!("location.hash === '#/{stepped}/1'"), SYNC).await?;
-    let pending = format!("document.querySelectorAll('section.slide[data-slide=\"{stepped}\"] .block.pending').length");
+    let pending =
+        format!("document.querySelectorAll('section.slide[data-slide=\"{stepped}\"] .block.pending').length");
     let pending_at_step_1 = browser.js(&format!("return {pending}")).await?;
     browser.press(keys::LEFT).await?;
     browser.wait_for(&format!("location.hash === '#/{stepped}'"), SYNC).await?;
@@ -75,7 +94,11 @@ async fn speaker_view_and_audience_stay_in_step_with_panels_mirrored() -> Result
     let invoke = first_slide_with(&browser, "[data-panel=invoke]").await?;
     go_to(&browser, invoke).await?;
     let panel = format!("section.slide[data-slide='{invoke}'] [data-panel=invoke]");
-    browser.js(&format!("const name = document.querySelector(\"{panel} input[name=name]\"); name.focus(); name.select();")).await?;
+    browser
+        .js(&format!(
+            "const name = document.querySelector(\"{panel} input[name=name]\"); name.focus(); name.select();"
+        ))
+        .await?;
     // Typed into a field, shortcut letters are text.
     browser.type_keys("Mirrored audienceogr").await?;
     assert_eq!(browser.js(&format!("return {OPEN_DIALOG} ?? null")).await?, serde_json::Value::Null);
@@ -87,10 +110,19 @@ async fn speaker_view_and_audience_stay_in_step_with_panels_mirrored() -> Result
 
     browser.switch_to(&audience).await?;
     browser.wait_for(&format!("location.hash === '#/{invoke}'"), SYNC).await?;
-    browser.wait_for(&format!("document.querySelector(\"{panel} input[name=name]\").value === 'Mirrored audienceogr'"), SYNC).await?;
+    browser
+        .wait_for(
+            &format!("document.querySelector(\"{panel} input[name=name]\").value === 'Mirrored audienceogr'"),
+            SYNC,
+        )
+        .await?;
     browser.wait_for(&format!("({response} ?? '') === {speaker_response}"), SYNC).await?;
     let calls = "performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname.startsWith('/fn/')).length";
-    assert_eq!(browser.js(&format!("return {calls}")).await?, 0, "the audience window fetched the result again");
+    assert_eq!(
+        browser.js(&format!("return {calls}")).await?,
+        0,
+        "the audience window fetched the result again"
+    );
     browser.screenshot("audience-mirrors-panel").await?;
 
     // A third window opened now gets the position and the panel's result straight away.
@@ -105,8 +137,86 @@ async fn speaker_view_and_audience_stay_in_step_with_panels_mirrored() -> Result
     browser.client.close_window().await?;
     browser.switch_to(&audience).await?;
     browser.press(keys::RIGHT).await?;
-    browser.wait_for(&format!("location.hash.startsWith('#/{invoke}/') || location.hash === '#/{}'", invoke + 1), SYNC).await?;
+    browser
+        .wait_for(
+            &format!("location.hash.startsWith('#/{invoke}/') || location.hash === '#/{}'", invoke + 1),
+            SYNC,
+        )
+        .await?;
     let _ = late;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn p_opens_the_speaker_view_whose_timer_notes_and_keys_work() -> Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    let total = open_deck(&server, &browser, "#/3").await?;
+    let audience = browser.client.window().await?;
+
+    // `f` is full screen on and off.
+    let fullscreen = "!!document.fullscreenElement";
+    browser.press("f").await?;
+    browser.wait_for(fullscreen, SYNC).await?;
+    browser.press("f").await?;
+    browser.wait_for(&format!("!{fullscreen}"), SYNC).await?;
+
+    browser.press("p").await?;
+    let speaker = tokio::time::timeout(LOAD, async {
+        loop {
+            let windows = browser.client.windows().await?;
+            if let Some(other) = windows.into_iter().find(|w| *w != audience) {
+                return anyhow::Ok(other);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .context("`p` opened no window")??;
+    browser.switch_to(&speaker).await?;
+    browser
+        .wait_for("document.querySelector('.presenter section.slide[data-slide=\"3\"]:not([hidden])')", LOAD)
+        .await?;
+    assert_eq!(browser.text(".presenter-count").await?, format!("Slide 3 of {total}"));
+    let clock = browser.text(".wall-clock").await?;
+    assert!(
+        clock.len() >= 5 && clock[clock.len() - 5..].chars().filter(|c| c.is_ascii_digit()).count() == 4,
+        "{clock}"
+    );
+
+    // `t` pauses the timer (it stands still), `t` again resumes it, Reset puts it back to 0:00.
+    let elapsed = "document.querySelector('.timer-elapsed').textContent";
+    browser.wait_for(&format!("{elapsed} !== '0:00'"), Duration::from_secs(3)).await?;
+    browser.press("t").await?;
+    browser.wait_for("document.querySelector('.timer button[aria-pressed=true]')", SYNC).await?;
+    let paused = browser.js(&format!("return {elapsed}")).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(browser.js(&format!("return {elapsed}")).await?, paused, "a paused timer stands still");
+    browser.press("t").await?;
+    browser.wait_for("document.querySelector('.timer button[aria-pressed=false]')", SYNC).await?;
+    browser
+        .js("[...document.querySelectorAll('.timer button')].find(b => b.textContent === 'Reset').click()")
+        .await?;
+    browser.wait_for(&format!("{elapsed} === '0:00'"), SYNC).await?;
+
+    // Notes grow with `+` and shrink with `-`.
+    let size = "parseFloat(getComputedStyle(document.querySelector('.notes-text')).fontSize)";
+    let before = browser.js(&format!("return {size}")).await?.as_f64().context("font size")?;
+    browser.press("+").await?;
+    browser.wait_for(&format!("{size} > {before}"), SYNC).await?;
+    browser.press("-").await?;
+    browser.press("-").await?;
+    browser.wait_for(&format!("{size} < {before}"), SYNC).await?;
+
+    // The speaker view's help lists its own shortcuts, not the deck's read mode.
+    browser.press("?").await?;
+    browser.wait_for(OPEN_DIALOG, SYNC).await?;
+    let listed = browser
+        .js("return [...document.querySelectorAll('dialog[open] kbd')].map(k => k.textContent)")
+        .await?;
+    let listed: Vec<&str> = listed.as_array().context("keys")?.iter().filter_map(|k| k.as_str()).collect();
+    assert!(listed.contains(&"t") && listed.contains(&"Shift+T") && listed.contains(&"+"), "{listed:?}");
+    assert!(!listed.contains(&"r") && !listed.contains(&"p"), "{listed:?}");
     browser.close().await
 }
 
@@ -120,11 +230,14 @@ async fn overview_jumps_by_keys_and_clicks() -> Result<()> {
     assert_eq!(browser.js(&format!("return {OPEN_DIALOG}")).await?, "All slides");
     assert_eq!(browser.js("return document.querySelectorAll('button.thumb').length").await?, total);
     browser.screenshot("overview").await?;
+    browser.js("document.documentElement.dataset.theme = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'").await?;
+    browser.screenshot("overview-other-theme").await?;
 
     browser.type_keys(&format!("{}{}{}", keys::RIGHT, keys::RIGHT, keys::RIGHT)).await?;
     assert_eq!(browser.js("return document.activeElement.dataset.index").await?, "3");
     browser.type_keys(keys::DOWN).await?;
-    let below = browser.js("return Number(document.activeElement.dataset.index)").await?.as_u64().context("focus")?;
+    let below =
+        browser.js("return Number(document.activeElement.dataset.index)").await?.as_u64().context("focus")?;
     assert!(below > 3, "↓ moves a row down");
     browser.type_keys(keys::ENTER).await?;
     browser.wait_for(&format!("location.hash === '#/{}'", below + 1), SYNC).await?;
@@ -164,12 +277,18 @@ async fn go_to_and_search_find_slides_and_notes() -> Result<()> {
     assert_eq!(browser.js("return location.hash").await?, "#/12");
 
     // A phrase from the last slide: its hit is listed, and choosing it jumps there.
-    let title = browser.js(&format!("return document.querySelector('section.slide[data-slide=\"{total}\"] :is(h1,h2)').textContent")).await?;
+    let title = browser
+        .js(&format!(
+            "return document.querySelector('section.slide[data-slide=\"{total}\"] :is(h1,h2)').textContent"
+        ))
+        .await?;
     let title = title.as_str().context("last slide has a heading")?.to_string();
     browser.press("/").await?;
     browser.wait_for("document.activeElement?.id === 'search-query'", SYNC).await?;
     browser.client.find(Locator::Css("#search-query")).await?.send_keys(&title).await?;
-    let last_hit = format!("[...document.querySelectorAll('.search-hit')].find(b => b.textContent.startsWith('Slide {total} '))");
+    let last_hit = format!(
+        "[...document.querySelectorAll('.search-hit')].find(b => b.textContent.startsWith('Slide {total} '))"
+    );
     browser.wait_for(&last_hit, SYNC).await?;
     browser.screenshot("search").await?;
     browser.js(&format!("{last_hit}.click()")).await?;
@@ -194,7 +313,10 @@ async fn go_to_and_search_find_slides_and_notes() -> Result<()> {
     query.send_keys(&phrase).await?;
     let notes_hit = format!("[...document.querySelectorAll('.search-hit')].find(b => b.textContent.startsWith('Notes of slide {slide} '))");
     browser.wait_for(&notes_hit, SYNC).await?;
-    assert!(browser.js(&format!("return {notes_hit}.querySelector('mark').textContent.toLowerCase()")).await? == phrase.to_lowercase());
+    assert!(
+        browser.js(&format!("return {notes_hit}.querySelector('mark').textContent.toLowerCase()")).await?
+            == phrase.to_lowercase()
+    );
     // ↓ from the field walks into the results, Enter opens the focused one.
     browser.type_keys(keys::DOWN).await?;
     browser.wait_for("document.activeElement?.classList.contains('search-hit')", SYNC).await?;
@@ -240,7 +362,10 @@ async fn read_mode_is_automatic_on_narrow_screens_and_panels_still_work() -> Res
     browser.js("document.querySelector('section.slide[data-slide=\"5\"]').scrollIntoView()").await?;
     browser.press("r").await?;
     browser.wait_for("location.hash === '#/5' && !document.querySelector('main.deck.read')", SYNC).await?;
-    assert_eq!(browser.js("return document.querySelectorAll('section.slide:not([hidden])').length").await?, 1);
+    assert_eq!(
+        browser.js("return document.querySelectorAll('section.slide:not([hidden])').length").await?,
+        1
+    );
     browser.close().await
 }
 
@@ -268,7 +393,9 @@ async fn help_lists_the_shortcuts_and_themes_switch_and_stick() -> Result<()> {
     browser.press("?").await?;
     browser.wait_for(OPEN_DIALOG, SYNC).await?;
     assert_eq!(browser.js(&format!("return {OPEN_DIALOG}")).await?, "Keyboard shortcuts");
-    let listed = browser.js("return [...document.querySelectorAll('dialog[open] kbd')].map(k => k.textContent)").await?;
+    let listed = browser
+        .js("return [...document.querySelectorAll('dialog[open] kbd')].map(k => k.textContent)")
+        .await?;
     for key in ["→", "←", "Space", "Shift+Space", "Home", "End", "o", "g", "/", "r", "p", "f", "d", "?"] {
         assert!(listed.as_array().unwrap().iter().any(|k| k == key), "{key} missing from {listed}");
     }

@@ -11,7 +11,8 @@ const LOAD: Duration = Duration::from_secs(15);
 
 #[tokio::test]
 async fn deck_works_under_a_sub_path_on_a_plain_static_server() -> Result<()> {
-    let dist = std::env::var_os("DECK_DIST_SUBPATH").context("DECK_DIST_SUBPATH is not set: run `cargo xtask test`")?;
+    let dist = std::env::var_os("DECK_DIST_SUBPATH")
+        .context("DECK_DIST_SUBPATH is not set: run `cargo xtask test`")?;
     let root = tempfile::tempdir()?;
     std::os::unix::fs::symlink(&dist, root.path().join("talk"))?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -28,7 +29,10 @@ async fn deck_works_under_a_sub_path_on_a_plain_static_server() -> Result<()> {
     let mut loaded = false;
     for _ in 0..50 {
         if browser.client.goto(&format!("{base}#/2")).await.is_ok()
-            && browser.wait_for("document.querySelector('section.slide[data-slide=\"2\"]:not([hidden])')", LOAD).await.is_ok()
+            && browser
+                .wait_for("document.querySelector('section.slide[data-slide=\"2\"]:not([hidden])')", LOAD)
+                .await
+                .is_ok()
         {
             loaded = true;
             break;
@@ -46,7 +50,10 @@ async fn deck_works_under_a_sub_path_on_a_plain_static_server() -> Result<()> {
     assert_eq!(broken, 0, "every image URL is under /talk/");
 
     // An embed page is a real file there, so no rewrite rules are needed.
-    browser.client.goto(&format!("{base}embed/cost/?requests=3000000&duration_ms=1000&memory_mb=512&pricing=2016")).await?;
+    browser
+        .client
+        .goto(&format!("{base}embed/cost/?requests=3000000&duration_ms=1000&memory_mb=512&pricing=2016"))
+        .await?;
     browser.wait_for("document.querySelector('[data-panel=\"cost\"]')", LOAD).await?;
     browser.screenshot("static-host-embed-cost").await?;
     browser.close().await

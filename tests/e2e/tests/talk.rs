@@ -10,8 +10,11 @@ async fn every_slide_fits_the_stage_in_both_themes() -> Result<()> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
     browser.client.goto(&format!("{}/#/1", server.url)).await?;
-    browser.wait_for("document.querySelector('section.slide:not([hidden])')", Duration::from_secs(15)).await?;
-    let total = browser.js("return document.querySelectorAll('section.slide').length").await?.as_u64().unwrap_or(0);
+    browser
+        .wait_for("document.querySelector('section.slide:not([hidden])')", Duration::from_secs(15))
+        .await?;
+    let total =
+        browser.js("return document.querySelectorAll('section.slide').length").await?.as_u64().unwrap_or(0);
     assert!(total >= 30, "{total} slides");
 
     let mut problems = Vec::new();

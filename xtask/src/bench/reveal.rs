@@ -1,12 +1,10 @@
 //! The baseline: the same markdown slides rendered by reveal.js (npm) with its markdown plugin,
 //! as a dependency-free static page.
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
-use crate::cmd::{output_line, run, step};
-use crate::tools::cache_dir;
+use crate::tools::{cache_dir, npm_install};
 
 const VERSION: &str = "5.2.1";
 
@@ -18,15 +16,7 @@ pub fn ensure_package() -> Result<PathBuf> {
     if installed.contains(&format!("\"version\": \"{VERSION}\"")) {
         return Ok(package);
     }
-    if output_line("npm", &["--version"]).is_none() {
-        bail!("the reveal.js baseline needs npm: install Node.js and npm (Debian: `apt-get install npm`)");
-    }
-    step(&format!("installing reveal.js {VERSION} (npm) into {}", prefix.display()));
-    std::fs::create_dir_all(&prefix)?;
-    run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&prefix)
-        .arg(format!("reveal.js@{VERSION}")))?;
+    npm_install(&prefix, "reveal.js", VERSION)?;
     Ok(package)
 }
 

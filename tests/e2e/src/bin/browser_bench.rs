@@ -106,9 +106,7 @@ impl Page {
             Page::Deck => {
                 "document.querySelector('section.slide[data-slide=\"1\"]:not([hidden]) :is(h1, h2)')".into()
             }
-            Page::Embed => {
-                "document.querySelector('main.embed .panel, main.embed [role=alert]')".into()
-            }
+            Page::Embed => "document.querySelector('main.embed .panel, main.embed [role=alert]')".into(),
             Page::Reveal => format!(
                 "({}) && document.querySelector('.reveal .slides > section.present :is(h1, h2)')",
                 self.slide_shown(1)

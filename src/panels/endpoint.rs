@@ -1,0 +1,266 @@
+//! Which Lambda the panels call. By default the local platform of the server that serves the
+//! deck (`/fn/{function}/`, same origin); instead a deployed Function URL, chosen (strongest
+//! first) in the settings form, by the page's `?lambda=`, by the choice last made in this browser
+//! (localStorage), else by the panel's own `lambda` parameter. Every panel names the one it
+//! calls: "local", or "AWS <region>".
+use deck_core::{PanelKind, PanelSpec};
+use leptos::prelude::*;
+
+use super::ui::{bind_attr, bind_flag, bind_text, bind_value, el, El, UserEvent};
+use crate::dom;
+
+/// The demo function of `demos/functions.toml`, when a panel names none.
+pub const DEFAULT_FUNCTION: &str = "hello";
+const STORAGE_KEY: &str = "serverless-deck.lambda";
+
+/// How the panels name the local platform.
+pub const LOCAL: &str = "local";
+
+/// Where a panel's calls go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A function of the local platform, by name.
+    Local { function: String },
+    /// A deployed Function URL (or anything that answers like the demo function).
+    Remote { url: String },
+}
+
+impl Endpoint {
+    pub fn invoke_url(&self) -> String {
+        match self {
+            Endpoint::Local { function } => format!("/fn/{function}/"),
+            Endpoint::Remote { url } => url.clone(),
+        }
+    }
+
+    /// The local platform's control endpoint that makes the next call cold; AWS has none.
+    pub fn recycle_url(&self) -> Option<String> {
+        match self {
+            Endpoint::Local { function } => Some(format!("/api/functions/{function}/recycle")),
+            Endpoint::Remote { .. } => None,
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self, Endpoint::Local { .. })
+    }
+
+    /// "local", "AWS eu-west-1" for a Function URL, else the host called.
+    pub fn label(&self) -> String {
+        match self {
+            Endpoint::Local { .. } => LOCAL.to_owned(),
+            Endpoint::Remote { url } => match aws_region(url) {
+                Some(region) => format!("AWS {region}"),
+                None => host(url).unwrap_or(url).to_owned(),
+            },
+        }
+    }
+}
+
+/// The host of an absolute http(s) URL, without user info or port.
+pub fn host(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if host_port.starts_with('[') {
+        host_port.split_inclusive(']').next()?
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// The region of an AWS Lambda Function URL, `https://<url-id>.lambda-url.<region>.on.aws/`.
+pub fn aws_region(url: &str) -> Option<&str> {
+    let host = host(url)?;
+    let (_, region) = host.split_once(".lambda-url.")?;
+    let region = region.strip_suffix(".on.aws")?;
+    let well_formed = !region.is_empty() && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    well_formed.then_some(region)
+}
+
+/// A choice made for the whole page, overriding the panels' own `lambda` parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Local,
+    Url(String),
+}
+
+/// Checks a Function URL by the same rule as the panels' `lambda` parameter.
+pub fn check_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    match PanelSpec::new(PanelKind::Invoke, [("lambda", url)]) {
+        Ok(_) => Ok(url.to_owned()),
+        Err(errors) => Err(errors.first().map_or_else(String::new, |e| format!("The URL {}", e.message))),
+    }
+}
+
+thread_local! {
+    // An `Arc` signal: it belongs to no component, so unmounting a panel cannot dispose it.
+    static CHOICE: ArcRwSignal<Option<Choice>> = ArcRwSignal::new(initial_choice());
+}
+
+/// A link naming a Lambda (`?lambda=`) is the most explicit choice at load; then this browser's.
+fn initial_choice() -> Option<Choice> {
+    let linked = dom::query_pairs().into_iter().find(|(key, _)| key == "lambda");
+    linked.and_then(|(_, url)| check_url(&url).ok()).map(Choice::Url).or_else(stored_choice)
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn stored_choice() -> Option<Choice> {
+    match storage()?.get_item(STORAGE_KEY).ok().flatten()?.as_str() {
+        "local" => Some(Choice::Local),
+        url => check_url(url).ok().map(Choice::Url),
+    }
+}
+
+/// Makes `choice` the page's setting (every panel follows) and remembers it in this browser;
+/// `None` returns each panel to its own default.
+pub fn set_choice(choice: Option<Choice>) {
+    if let Some(storage) = storage() {
+        let _ = match &choice {
+            Some(Choice::Local) => storage.set_item(STORAGE_KEY, "local"),
+            Some(Choice::Url(url)) => storage.set_item(STORAGE_KEY, url),
+            None => storage.remove_item(STORAGE_KEY),
+        };
+    }
+    CHOICE.with(|signal| signal.set(choice));
+}
+
+/// The endpoint one panel calls: its own default, unless the page's choice overrides it.
+#[derive(Debug, Clone)]
+pub struct PanelEndpoint {
+    function: String,
+    default: Option<Choice>,
+    choice: ArcRwSignal<Option<Choice>>,
+}
+
+impl PanelEndpoint {
+    pub fn of(spec: &PanelSpec) -> PanelEndpoint {
+        PanelEndpoint {
+            function: spec.get("function").unwrap_or(DEFAULT_FUNCTION).to_owned(),
+            default: spec.get("lambda").map(|url| Choice::Url(url.to_owned())),
+            choice: CHOICE.with(ArcRwSignal::clone),
+        }
+    }
+
+    /// The endpoint now; a reactive read, so what uses it follows the page's choice.
+    pub fn get(&self) -> Endpoint {
+        self.resolve(self.choice.get())
+    }
+
+    pub fn get_untracked(&self) -> Endpoint {
+        self.resolve(self.choice.get_untracked())
+    }
+
+    fn resolve(&self, choice: Option<Choice>) -> Endpoint {
+        match choice.or_else(|| self.default.clone()) {
+            Some(Choice::Url(url)) => Endpoint::Remote { url },
+            Some(Choice::Local) | None => Endpoint::Local { function: self.function.clone() },
+        }
+    }
+}
+
+/// The local platform's control token, when the page was opened with `?token=` (needed when the
+/// server listens beyond loopback).
+pub fn control_token() -> Option<String> {
+    dom::query_pairs().into_iter().find(|(key, _)| key == "token").map(|(_, token)| token)
+}
+
+/// "Lambda: local", and a small form to call a deployed Function URL instead.
+pub struct EndpointSettings {
+    endpoint: PanelEndpoint,
+    open: RwSignal<bool>,
+    draft: RwSignal<String>,
+    problem: RwSignal<Option<String>>,
+}
+
+impl EndpointSettings {
+    pub fn new(endpoint: &PanelEndpoint) -> (EndpointSettings, El) {
+        let settings = EndpointSettings {
+            endpoint: endpoint.clone(),
+            open: RwSignal::new(false),
+            draft: RwSignal::new(String::new()),
+            problem: RwSignal::new(None),
+        };
+        let label = el("strong").attr("data-testid", "endpoint");
+        let endpoint = endpoint.clone();
+        bind_text(&label, move || endpoint.get().label());
+        let toggle = el("button")
+            .attr("type", "button")
+            .class("endpoint-toggle")
+            .attr("data-action", "endpoint-toggle")
+            .attr("title", "Which Lambda this panel calls")
+            .text("Lambda: ")
+            .child(label)
+            .text(" ⚙");
+        let open = settings.open;
+        bind_attr(&toggle, "aria-expanded", move || Some(open.get().to_string()));
+
+        let url = el("input")
+            .attr("type", "url")
+            .attr("name", "endpoint-url")
+            .attr("placeholder", "https://….lambda-url.eu-west-1.on.aws/");
+        let (draft, problem) = (settings.draft, settings.problem);
+        bind_value(&url, move || draft.get());
+        bind_attr(&url, "aria-invalid", move || problem.with(Option::is_some).then(|| "true".to_owned()));
+        let error = el("p").class("field-error").attr("role", "alert");
+        bind_text(&error, move || problem.get().unwrap_or_default());
+        // `novalidate`: the panel's own check explains what is wrong, in place.
+        let form = el("form")
+            .class("endpoint-form")
+            .attr("novalidate", "")
+            .attr("data-action", "endpoint-use-url")
+            .child(el("label").text("Function URL").child(url))
+            .child(error)
+            .child(el("p").class("hint").text("A deployed function must allow this page's origin (CORS)."))
+            .child(
+                el("div")
+                    .class("buttons")
+                    .child(el("button").attr("type", "submit").text("Use this URL"))
+                    .child(
+                        el("button")
+                            .attr("type", "button")
+                            .attr("data-action", "endpoint-local")
+                            .text("Use local"),
+                    ),
+            );
+        bind_flag(&form, "hidden", move || !open.get());
+        (settings, el("div").class("endpoint").child(toggle).child(form))
+    }
+
+    /// Handles the user events of the form; false for any other event.
+    pub fn handle(&self, event: &UserEvent) -> bool {
+        match event {
+            UserEvent::Action(action) if action == "endpoint-toggle" => {
+                if !self.open.get_untracked() {
+                    self.draft.set(match self.endpoint.get_untracked() {
+                        Endpoint::Remote { url } => url,
+                        Endpoint::Local { .. } => String::new(),
+                    });
+                    self.problem.set(None);
+                }
+                self.open.update(|open| *open = !*open);
+            }
+            UserEvent::Action(action) if action == "endpoint-use-url" => {
+                match check_url(&self.draft.get_untracked()) {
+                    Ok(url) => self.choose(Choice::Url(url)),
+                    Err(message) => self.problem.set(Some(message)),
+                }
+            }
+            UserEvent::Action(action) if action == "endpoint-local" => self.choose(Choice::Local),
+            UserEvent::Edit { name, value } if name == "endpoint-url" => self.draft.set(value.clone()),
+            _ => return false,
+        }
+        true
+    }
+
+    fn choose(&self, choice: Choice) {
+        set_choice(Some(choice));
+        self.problem.set(None);
+        self.open.set(false);
+    }
+}

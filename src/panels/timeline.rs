@@ -1,0 +1,304 @@
+//! The live instance timeline of the local platform: `/api/events` (server-sent events) drawn as
+//! one lane per instance — starting (init), busy (invocations), idle, stopped.
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use serde::Deserialize;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use super::chart::{line, text_at};
+use super::ui::{bind_text, el, render_into, svg, El};
+
+const EVENTS_URL: &str = "/api/events";
+const EVENT_TYPES: [&str; 6] = ["init_start", "init_end", "invoke_start", "invoke_end", "report", "shutdown"];
+const MAX_LANES: usize = 12;
+const MAX_BUSY_PER_LANE: usize = 100;
+/// How far back the drawing reaches from the latest event.
+const WINDOW_MS: f64 = 30_000.0;
+/// Events are applied in batches, so a burst of calls redraws a few times, not once per event.
+const BATCH: Duration = Duration::from_millis(100);
+
+/// One lifecycle event of the platform, as `/api/events` sends it (fields it does not name are
+/// ignored).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PlatformEvent {
+    pub function: String,
+    pub instance: String,
+    pub timestamp_ms: f64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `init_end`: the init duration.
+    pub duration_ms: Option<f64>,
+    /// `shutdown`: why the instance stopped.
+    pub reason: Option<String>,
+}
+
+/// One instance's life as seen so far. Times are epoch milliseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lane {
+    pub instance: String,
+    pub started_ms: f64,
+    pub ready_ms: Option<f64>,
+    pub init_ms: Option<f64>,
+    pub busy: Vec<(f64, f64)>,
+    /// An invocation that has started and not ended.
+    pub busy_since_ms: Option<f64>,
+    pub stopped: Option<(f64, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeline {
+    pub lanes: Vec<Lane>,
+    pub latest_ms: f64,
+}
+
+impl Timeline {
+    pub fn apply(&mut self, event: &PlatformEvent) {
+        let at = event.timestamp_ms;
+        self.latest_ms = self.latest_ms.max(at);
+        if event.kind == "init_start" {
+            self.lanes.retain(|lane| lane.instance != event.instance);
+            self.push_lane(&event.instance, at);
+        }
+        let lane = match self.lanes.iter().position(|lane| lane.instance == event.instance) {
+            Some(index) => &mut self.lanes[index],
+            // An instance that started before this page listened: its lane begins now.
+            None => self.push_lane(&event.instance, at),
+        };
+        match event.kind.as_str() {
+            "init_end" => {
+                lane.ready_ms = Some(at);
+                lane.init_ms = event.duration_ms;
+            }
+            "invoke_start" => lane.busy_since_ms = Some(at),
+            "invoke_end" => {
+                lane.busy.push((lane.busy_since_ms.take().unwrap_or(at), at));
+                if lane.busy.len() > MAX_BUSY_PER_LANE {
+                    lane.busy.remove(0);
+                }
+            }
+            "shutdown" => {
+                lane.busy_since_ms = None;
+                lane.stopped = Some((at, event.reason.clone().unwrap_or_default()));
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds a lane, first dropping the oldest stopped one (else the oldest) when full.
+    fn push_lane(&mut self, instance: &str, at: f64) -> &mut Lane {
+        if self.lanes.len() >= MAX_LANES {
+            let oldest = self.lanes.iter().position(|lane| lane.stopped.is_some()).unwrap_or(0);
+            self.lanes.remove(oldest);
+        }
+        self.lanes.push(Lane {
+            instance: instance.to_owned(),
+            started_ms: at,
+            ready_ms: None,
+            init_ms: None,
+            busy: Vec::new(),
+            busy_since_ms: None,
+            stopped: None,
+        });
+        let last = self.lanes.len() - 1;
+        &mut self.lanes[last]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Connection {
+    Paused,
+    Connecting,
+    Live,
+    Lost,
+}
+
+/// The timeline of `function`'s instances, following the platform's events while it is on
+/// screen, for as long as the component (or the region) that builds it lives.
+///
+/// Only while on screen: a deck keeps every slide mounted, and each open stream holds one of the
+/// six connections a browser allows per server over HTTP/1.1 — a few tabs of the deck would
+/// otherwise leave no connection for the panels' calls.
+pub fn instance_timeline(function: String) -> El {
+    let timeline = RwSignal::new(Timeline::default());
+    let connection = RwSignal::new(Connection::Paused);
+    let status = el("span").class("muted");
+    bind_text(&status, move || {
+        match connection.get() {
+            Connection::Paused => " · paused off screen",
+            Connection::Connecting => " · connecting…",
+            Connection::Live => " · live",
+            Connection::Lost => " · reconnecting…",
+        }
+        .to_owned()
+    });
+    let drawing = el("div").class("region");
+    render_into(&drawing, move || {
+        timeline.with(|timeline| {
+            vec![if timeline.lanes.is_empty() {
+                el("p").class("hint").text("No instance yet: call the function.")
+            } else {
+                lanes(timeline)
+            }]
+        })
+    });
+    let figure = el("figure")
+        .class("timeline")
+        .attr("data-testid", "timeline")
+        .child(el("figcaption").text("Instances, live from the local platform").child(status))
+        .child(drawing);
+
+    let source: Rc<RefCell<Option<EventSource>>> = Rc::default();
+    let on_visibility = {
+        let source = source.clone();
+        Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            let Some(entry) = entries.iter().last() else { return };
+            let visible = entry.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting();
+            let mut source = source.borrow_mut();
+            // A print snapshot stays still: an open stream would keep the page from ever settling.
+            if visible && source.is_none() && !crate::print::is_snapshot() {
+                connection.set(Connection::Connecting);
+                *source = EventSource::open(function.clone(), timeline, connection);
+                if source.is_none() {
+                    connection.set(Connection::Lost);
+                }
+            } else if !visible && source.take().is_some() {
+                connection.set(Connection::Paused);
+            }
+        })
+    };
+    if let Ok(observer) = web_sys::IntersectionObserver::new(on_visibility.as_ref().unchecked_ref()) {
+        observer.observe(figure.element());
+        let watching = SendWrapper::new((observer, on_visibility, source));
+        on_cleanup(move || {
+            let (observer, _, source) = watching.take();
+            observer.disconnect();
+            source.take();
+        });
+    }
+    figure
+}
+
+/// The `EventSource` and its listeners; dropping it closes the connection.
+struct EventSource {
+    source: web_sys::EventSource,
+    _listener: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_open: Closure<dyn FnMut()>,
+    _on_error: Closure<dyn FnMut()>,
+}
+
+impl EventSource {
+    fn open(
+        function: String,
+        timeline: RwSignal<Timeline>,
+        connection: RwSignal<Connection>,
+    ) -> Option<Self> {
+        let source = web_sys::EventSource::new(EVENTS_URL).ok()?;
+        let pending: Rc<RefCell<Vec<PlatformEvent>>> = Rc::default();
+        let listener = Closure::new(move |message: web_sys::MessageEvent| {
+            let Some(data) = message.data().as_string() else { return };
+            let Ok(event) = serde_json::from_str::<PlatformEvent>(&data) else { return };
+            if event.function != function {
+                return;
+            }
+            let first = pending.borrow().is_empty();
+            pending.borrow_mut().push(event);
+            if first {
+                let pending = pending.clone();
+                let apply = move || {
+                    let events = pending.take();
+                    timeline.update(|t| events.iter().for_each(|event| t.apply(event)));
+                };
+                set_timeout(apply, BATCH);
+            }
+        });
+        for kind in EVENT_TYPES {
+            let _ = source.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+        }
+        let on_open = Closure::<dyn FnMut()>::new(move || connection.set(Connection::Live));
+        // The browser reconnects by itself after an error.
+        let on_error = Closure::<dyn FnMut()>::new(move || connection.set(Connection::Lost));
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Some(EventSource { source, _listener: listener, _on_open: on_open, _on_error: on_error })
+    }
+}
+
+impl Drop for EventSource {
+    fn drop(&mut self) {
+        self.source.set_onopen(None);
+        self.source.set_onerror(None);
+        self.source.close();
+    }
+}
+
+const WIDTH: f64 = 320.0;
+const LABEL: f64 = 58.0;
+const LANE: f64 = 11.0;
+
+/// One row per instance: a thin line while it lives, a block while it starts (init) and one per
+/// invocation, its stop reason at the end.
+fn lanes(timeline: &Timeline) -> El {
+    let end = timeline.latest_ms;
+    let earliest = timeline.lanes.iter().map(|lane| lane.started_ms).fold(end, f64::min);
+    let start = earliest.max(end - WINDOW_MS);
+    let span = (end - start).max(1000.0);
+    let x = |at: f64| LABEL + ((at - start) / span).clamp(0.0, 1.0) * (WIDTH - LABEL - 4.0);
+    let height = timeline.lanes.len() as f64 * LANE + 14.0;
+    let mut drawing = svg("svg")
+        .class("chart lanes")
+        .attr("viewBox", &format!("0 0 {WIDTH} {height}"))
+        .attr("role", "img")
+        .attr("aria-label", "Instances of the function over time: starting, busy, idle, stopped");
+    for (row, lane) in timeline.lanes.iter().enumerate() {
+        let y = row as f64 * LANE;
+        let stop = lane.stopped.as_ref().map_or(end, |(at, _)| *at);
+        let block = |class: &str, from: f64, to: f64| {
+            let left = x(from);
+            svg("rect")
+                .class(class)
+                .num("x", left)
+                .num("y", y + 2.0)
+                .num("width", (x(to) - left).max(1.5))
+                .num("height", LANE - 4.0)
+        };
+        let label: String = lane.instance.chars().take(8).collect();
+        let mut group = svg("g")
+            .class(if lane.stopped.is_some() { "lane stopped" } else { "lane" })
+            .child(svg("text").num("x", 0.0).num("y", y + LANE - 3.0).text(&label))
+            .child(line("alive", x(lane.started_ms), x(stop), y + LANE / 2.0, y + LANE / 2.0))
+            .child(block("init", lane.started_ms, lane.ready_ms.unwrap_or(end).min(stop)));
+        for &(from, to) in &lane.busy {
+            group = group.child(block("busy", from, to));
+        }
+        if let Some(from) = lane.busy_since_ms {
+            group = group.child(block("busy", from, stop));
+        }
+        if let Some((_, reason)) = &lane.stopped {
+            group = group.child(
+                svg("text")
+                    .class("stop")
+                    .num("x", x(stop) + 2.0)
+                    .num("y", y + LANE - 3.0)
+                    .text(&format!("✕ {reason}")),
+            );
+        }
+        drawing = drawing.child(group);
+    }
+    let legend = svg("text")
+        .class("axis-note")
+        .num("x", LABEL)
+        .num("y", height - 2.0)
+        .child(svg("tspan").class("init").text("■"))
+        .text(" init  ")
+        .child(svg("tspan").class("busy").text("■"))
+        .text(" busy");
+    drawing.child(legend).child(
+        text_at(WIDTH - 4.0, height - 2.0, "end", &format!("last {:.1} s →", span / 1000.0))
+            .class("axis-note"),
+    )
+}
