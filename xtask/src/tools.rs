@@ -98,11 +98,11 @@ pub fn setup(choice: ToolchainChoice, needs: Needs) -> Result<Tools> {
 
 fn wasm_toolchain(choice: ToolchainChoice) -> Result<WasmToolchain> {
     if choice != ToolchainChoice::Debian {
-        if has_wasm_std("rustc") {
+        if has_std("rustc", WASM_TARGET) {
             step("wasm toolchain: rustup's rustc with the wasm32 target (installed)");
             return Ok(WasmToolchain::Rustup);
         }
-        if rustup_target_add(WASM_TARGET) && has_wasm_std("rustc") {
+        if rustup_target_add(WASM_TARGET) && has_std("rustc", WASM_TARGET) {
             step("wasm toolchain: rustup's rustc with the wasm32 target (just added)");
             return Ok(WasmToolchain::Rustup);
         }
@@ -135,8 +135,9 @@ fn debian_rust_lld() -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn has_wasm_std(rustc: &str) -> bool {
-    output_line(rustc, &["--print", "target-libdir", "--target", WASM_TARGET]).is_some_and(|dir| {
+/// Whether `rustc` has the standard library for `target` installed.
+pub fn has_std(rustc: &str, target: &str) -> bool {
+    output_line(rustc, &["--print", "target-libdir", "--target", target]).is_some_and(|dir| {
         std::fs::read_dir(dir).is_ok_and(|entries| {
             entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
         })
