@@ -187,3 +187,26 @@ pub fn process_alive(pid: u64) -> bool {
         .map(|stat| !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
         .unwrap_or(false)
 }
+
+/// A server running the demo function as `hello`, with extra function settings.
+pub fn hello(settings: &str) -> Server {
+    Server::start(&function("hello", &binaries().hello, settings))
+}
+
+pub fn fixture(settings: &str) -> Server {
+    Server::start(&function("fixture", &binaries().fixture, settings))
+}
+
+/// Invokes through the Invoke API with a raw JSON payload.
+pub async fn invoke(
+    server: &Server,
+    name: &str,
+    payload: Value,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
+    let url = server.url(&format!("/2015-03-31/functions/{name}/invocations"));
+    json(client().post(url).json(&payload).send().await.unwrap()).await
+}
+
+pub async fn get(server: &Server, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
+    json(client().get(server.url(path)).send().await.unwrap()).await
+}
