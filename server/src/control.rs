@@ -1,6 +1,7 @@
-//! Who may use the control endpoints. On loopback, anyone on this machine (the presenter). On any
-//! other address the audience can reach the server, so control needs the token printed at start,
-//! as `Authorization: Bearer <token>` or `?token=<token>`.
+//! Who may use the control endpoints (recycling instances, driving follow mode). On loopback
+//! without follow mode, anyone on this machine (the presenter). Otherwise the audience can reach
+//! the server, so control needs the token printed at start, as `Authorization: Bearer <token>` or
+//! `?token=<token>`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,8 +17,9 @@ use crate::platform::errors::ServiceError;
 pub struct ControlToken(Option<Arc<str>>);
 
 impl ControlToken {
-    pub fn for_address(address: &SocketAddr) -> ControlToken {
-        if address.ip().is_loopback() {
+    /// `follow`: follow mode is on, so the presenter must be told from the followers.
+    pub fn for_address(address: &SocketAddr, follow: bool) -> ControlToken {
+        if address.ip().is_loopback() && !follow {
             ControlToken(None)
         } else {
             ControlToken(Some(uuid::Uuid::new_v4().simple().to_string().into()))
@@ -74,15 +76,22 @@ mod tests {
 
     #[test]
     fn loopback_needs_no_token() {
-        let token = ControlToken::for_address(&"127.0.0.1:8080".parse().unwrap());
+        let token = ControlToken::for_address(&"127.0.0.1:8080".parse().unwrap(), false);
         assert_eq!(token.value(), None);
         assert!(token.admits(&request("/api/functions/hello/recycle", None)));
-        assert_eq!(ControlToken::for_address(&"[::1]:8080".parse().unwrap()).value(), None);
+        assert_eq!(ControlToken::for_address(&"[::1]:8080".parse().unwrap(), false).value(), None);
+    }
+
+    #[test]
+    fn follow_mode_on_loopback_needs_the_token() {
+        let token = ControlToken::for_address(&"127.0.0.1:8080".parse().unwrap(), true);
+        assert!(token.value().is_some());
+        assert!(!token.admits(&request("/api/follow", None)));
     }
 
     #[test]
     fn any_other_address_needs_the_token_in_a_header_or_the_query() {
-        let token = ControlToken::for_address(&"0.0.0.0:8080".parse().unwrap());
+        let token = ControlToken::for_address(&"0.0.0.0:8080".parse().unwrap(), false);
         let value = token.value().unwrap().to_owned();
         assert_eq!(value.len(), 32);
         assert!(token.admits(&request("/recycle", Some(&format!("Bearer {value}")))));
@@ -90,6 +99,7 @@ mod tests {
         assert!(!token.admits(&request("/recycle", None)));
         assert!(!token.admits(&request("/recycle?token=wrong", Some("Bearer wrong"))));
         assert!(!token.admits(&request("/recycle", Some(&value))), "the Bearer scheme is required");
-        assert_ne!(ControlToken::for_address(&"0.0.0.0:8080".parse().unwrap()).value(), Some(value.as_str()));
+        let another = ControlToken::for_address(&"0.0.0.0:8080".parse().unwrap(), false);
+        assert_ne!(another.value(), Some(value.as_str()));
     }
 }

@@ -2,6 +2,7 @@
 
 mod clock;
 mod control;
+mod follow;
 mod platform;
 mod static_files;
 
@@ -19,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::control::ControlToken;
+use crate::follow::{FollowSetting, Room};
 use crate::platform::config::PlatformConfig;
 use crate::platform::logs::LogSink;
 use crate::platform::Platform;
@@ -30,10 +32,13 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Address to listen on. Anything but loopback prints a control token that control endpoints
-    /// then require.
+    /// Address to listen on, e.g. 0.0.0.0:8080 for the room's network. Anything but loopback
+    /// prints a presenter token that control endpoints then require, and turns follow mode on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// Follow mode: devices open /follow and track the presenter, who drives with the token.
+    #[arg(long, value_enum, default_value_t = FollowSetting::Auto)]
+    follow: FollowSetting,
     /// The built deck to serve.
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
@@ -78,10 +83,15 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
 
     let shutdown = CancellationToken::new();
-    let token = ControlToken::for_address(&address);
+    let follow = cli.follow.is_on(&address);
+    let token = ControlToken::for_address(&address, follow);
     let functions = config.functions.clone();
     let platform = Platform::start(config, log.clone(), shutdown.clone());
-    let app = Router::new().merge(platform.router(token.clone())).merge(static_files::router(&cli.dist));
+    let mut app = Router::new().merge(platform.router(token.clone()));
+    if follow {
+        app = app.merge(follow::router(Room::new(shutdown.clone()), token.clone()));
+    }
+    let app = app.merge(static_files::router(&cli.dist));
 
     for function in &functions {
         let missing =
@@ -97,7 +107,15 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
         ));
     }
     if let Some(token) = token.value() {
-        log.line(format!("control token: {token} (send `Authorization: Bearer {token}` or ?token={token})"));
+        log.line(format!(
+            "presenter token: {token} (send `Authorization: Bearer {token}` or ?token={token})"
+        ));
+    }
+    if let (true, Some(token)) = (follow, token.value()) {
+        for origin in follow::reachable_origins(&address) {
+            log.line(format!("follow mode: the room opens {origin}/follow"));
+            log.line(format!("  present from {origin}/?token={token} (the deck then hides the token)"));
+        }
     }
     log.line(format!("listening on http://{address}"));
     log.flush();

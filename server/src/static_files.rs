@@ -26,6 +26,7 @@ pub fn router(dist: &Path) -> Router {
     Router::new()
         .route_service("/", index.clone())
         .route_service("/follow", index.clone())
+        .route_service("/follow/", index.clone())
         .route_service("/embed/{kind}", index)
         .fallback_service(files)
         .layer(middleware::from_fn(cache_headers))

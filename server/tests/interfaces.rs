@@ -7,30 +7,9 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{json, Value};
-use support::{client, fixture, get, header, hello, json};
+use support::{client, collect_events, fixture, get, header, hello, json};
 
 const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// Reads SSE `data:` lines until `done` says stop.
-async fn collect_events(mut response: reqwest::Response, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let mut events = Vec::new();
-    let mut buffer = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !done(&events) {
-        let chunk =
-            tokio::time::timeout_at(deadline, response.chunk()).await.expect("events in time").unwrap();
-        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open")));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            for line in block.lines() {
-                if let Some(data) = line.strip_prefix("data: ") {
-                    events.push(serde_json::from_str(data).unwrap());
-                }
-            }
-        }
-    }
-    events
-}
 
 #[tokio::test]
 async fn events_follow_the_lifecycle_of_a_cold_call() {

@@ -69,7 +69,7 @@ async fn files_have_their_content_type_and_hashed_assets_are_immutable() {
 async fn the_deck_routes_serve_index_html_but_a_missing_asset_is_a_404() {
     let server = deck();
     let index = std::fs::read_to_string(server.dir.path().join("dist/index.html")).unwrap();
-    for path in ["/", "/follow", "/embed/invoke", "/embed/cold-start"] {
+    for path in ["/", "/follow", "/follow/", "/embed/invoke", "/embed/cold-start"] {
         let response = client().get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         assert!(header(response.headers(), "content-type").starts_with("text/html"));

@@ -1,5 +1,6 @@
 //! Pure logic of serverless-deck, free of the browser and of I/O so it is tested natively:
-//! the compiled slide model, navigation positions, panel parameters.
+//! the compiled slide model, navigation positions, panel parameters, the cost model and the
+//! messages that keep windows in step.
 pub mod model;
 pub mod nav;
 pub mod panels;
@@ -7,6 +8,7 @@ pub mod pricing;
 pub mod search;
 pub mod shortcuts;
 pub mod stopwatch;
+pub mod sync;
 
 pub use model::{Block, CodeTheme, Content, Deck, Meta, Slide, Source};
 pub use nav::Position;

@@ -70,7 +70,7 @@ pub enum ServiceError {
     #[error("{detail}")]
     InvalidParameterValue { detail: String },
     #[error(
-        "the control token is missing or wrong: send it as `Authorization: Bearer <token>` or `?token=`"
+        "the presenter token is missing or wrong: send it as `Authorization: Bearer <token>` or `?token=`"
     )]
     Unauthorized,
     #[error("the server is shutting down")]

@@ -210,3 +210,24 @@ pub async fn invoke(
 pub async fn get(server: &Server, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
     json(client().get(server.url(path)).send().await.unwrap()).await
 }
+
+/// Reads server-sent events (their `data`, as JSON) from `response` until `done` says so.
+pub async fn collect_events(mut response: reqwest::Response, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done(&events) {
+        let chunk =
+            tokio::time::timeout_at(deadline, response.chunk()).await.expect("events in time").unwrap();
+        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open")));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            for line in block.lines() {
+                if let Some(data) = line.strip_prefix("data: ") {
+                    events.push(serde_json::from_str(data).unwrap());
+                }
+            }
+        }
+    }
+    events
+}

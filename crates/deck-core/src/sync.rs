@@ -1,0 +1,151 @@
+//! What the deck's windows tell each other, and what follow mode carries through the local
+//! server: the wire format shared by the browser (`src/sync.rs`, `src/follow.rs`) and the server
+//! (`server/src/follow.rs`). Shared state is JSON values by key, e.g. `deck:position` or
+//! `panel:3-1:history`.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The key of the deck's position, shared like any panel state.
+pub const POSITION_KEY: &str = "deck:position";
+
+/// Keys under this prefix stay among the windows of one browser: follow mode does not send them
+/// to the room (e.g. the follow status the speaker view shows).
+pub const WINDOWS_ONLY: &str = "windows:";
+
+/// One message between windows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Message {
+    /// A window has just connected and asks for the current state.
+    Hello,
+    /// Values of shared state by key: one on each change, all of them in answer to `Hello`.
+    State { values: Vec<(String, Value)> },
+}
+
+impl Message {
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_text(text: &str) -> Result<Message, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// The server's answer to the presenter's `POST /api/follow`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowReply {
+    /// Devices following now.
+    pub followers: usize,
+    /// In answer to `Hello`: the state the followers have, so a presenter's reloaded page
+    /// catches up; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<(String, Value)>,
+}
+
+/// The latest value of each key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SharedState(BTreeMap<String, Value>);
+
+impl SharedState {
+    /// Records `values` in order (a later value for a key wins) and returns those that changed
+    /// something, each key once with its final value.
+    pub fn update(&mut self, values: Vec<(String, Value)>) -> Vec<(String, Value)> {
+        let mut before = BTreeMap::new();
+        for (key, value) in values {
+            let old = self.0.insert(key.clone(), value);
+            before.entry(key).or_insert(old);
+        }
+        // Compared with the value before the batch: a key set there and back is no change.
+        before
+            .into_iter()
+            .filter_map(|(key, old)| {
+                let now = &self.0[&key];
+                (old.as_ref() != Some(now)).then(|| (key, now.clone()))
+            })
+            .collect()
+    }
+
+    /// Puts `older` beneath what is here: a key keeps its value here if it has one.
+    pub fn underlay(&mut self, older: Vec<(String, Value)>) {
+        for (key, value) in older {
+            self.0.entry(key).or_insert(value);
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every value, in key order.
+    pub fn snapshot(&self) -> Vec<(String, Value)> {
+        self.0.iter().map(|(key, value)| (key.clone(), value.clone())).collect()
+    }
+
+    /// Every value, leaving this empty.
+    pub fn take(&mut self) -> Vec<(String, Value)> {
+        std::mem::take(&mut self.0).into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pairs(values: &[(&str, Value)]) -> Vec<(String, Value)> {
+        values.iter().map(|(key, value)| (key.to_string(), value.clone())).collect()
+    }
+
+    #[test]
+    fn messages_are_tagged_json() {
+        assert_eq!(Message::Hello.to_text(), r#"{"type":"hello"}"#);
+        let state = Message::State { values: pairs(&[(POSITION_KEY, json!({"slide": 3, "step": 1}))]) };
+        assert_eq!(state.to_text(), r#"{"type":"state","values":[["deck:position",{"slide":3,"step":1}]]}"#);
+        assert_eq!(Message::from_text(&state.to_text()).unwrap(), state);
+        assert!(Message::from_text(r#"{"type":"drive"}"#).is_err());
+        assert!(Message::from_text(r#"{"type":"state","values":{"a":1}}"#).is_err());
+    }
+
+    #[test]
+    fn replies_leave_out_empty_values() {
+        let reply = FollowReply { followers: 2, values: Vec::new() };
+        assert_eq!(serde_json::to_string(&reply).unwrap(), r#"{"followers":2}"#);
+        assert_eq!(serde_json::from_str::<FollowReply>(r#"{"followers":2}"#).unwrap(), reply);
+    }
+
+    #[test]
+    fn update_returns_only_what_changed_with_the_last_value_of_each_key() {
+        let mut state = SharedState::default();
+        let first = state.update(pairs(&[("a", json!(1)), ("b", json!(2))]));
+        assert_eq!(first, pairs(&[("a", json!(1)), ("b", json!(2))]));
+        assert_eq!(state.update(pairs(&[("a", json!(1))])), Vec::new(), "the same value is no news");
+        let batch = state.update(pairs(&[("b", json!(3)), ("c", json!(4)), ("b", json!(5))]));
+        assert_eq!(batch, pairs(&[("b", json!(5)), ("c", json!(4))]));
+        assert_eq!(state.update(pairs(&[("a", json!(9)), ("a", json!(1))])), Vec::new(), "there and back");
+        assert_eq!(state.snapshot(), pairs(&[("a", json!(1)), ("b", json!(5)), ("c", json!(4))]));
+    }
+
+    #[test]
+    fn underlay_keeps_newer_values() {
+        let mut newer = SharedState::default();
+        newer.update(pairs(&[("a", json!("new"))]));
+        newer.underlay(pairs(&[("a", json!("old")), ("b", json!("old"))]));
+        assert_eq!(newer.take(), pairs(&[("a", json!("new")), ("b", json!("old"))]));
+        assert!(newer.is_empty());
+    }
+}

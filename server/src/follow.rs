@@ -1,0 +1,285 @@
+//! Follow mode: devices on the room's network open `/follow` and track the presenter's deck,
+//! panels included. On when the server listens beyond loopback (or with `--follow`).
+//!
+//! - `POST /api/follow` (presenter token required): the presenter's page sends a
+//!   [`Message`]: `state` records the values and passes the changed ones on to every follower;
+//!   `hello` is answered with everything recorded, so a reloaded presenter page catches up.
+//! - `GET /api/follow/events` (anyone): server-sent events, each a `state` message; the first
+//!   carries everything recorded so far, so a late follower is in step at once. Followers have
+//!   no way to send anything: following is all they can do.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use deck_core::sync::{FollowReply, Message, SharedState};
+use futures_util::stream::{self, Stream};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::control::{self, ControlToken};
+
+/// Far above what a deck shares (its position and a few values per panel).
+pub const MAX_KEYS: usize = 1_000;
+/// One message; a panel's results are a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum FollowError {
+    #[error("the body is not a follow message ({{\"type\":\"hello\"}} or {{\"type\":\"state\",\"values\":[[key, value], …]}}): {detail}")]
+    BadMessage { detail: String },
+    #[error("follow mode keeps at most {MAX_KEYS} keys of shared state; this message would make {keys}")]
+    TooManyKeys { keys: usize },
+}
+
+impl IntoResponse for FollowError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            FollowError::BadMessage { .. } => StatusCode::BAD_REQUEST,
+            FollowError::TooManyKeys { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        };
+        (status, Json(serde_json::json!({ "message": self.to_string() }))).into_response()
+    }
+}
+
+/// `--follow`: whether devices in the room may follow the presenter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FollowSetting {
+    /// On when the server listens beyond loopback, where the room can reach it.
+    Auto,
+    /// On even on loopback (e.g. behind a tunnel or reverse proxy).
+    On,
+    Off,
+}
+
+impl FollowSetting {
+    pub fn is_on(self, address: &SocketAddr) -> bool {
+        match self {
+            FollowSetting::Auto => !address.ip().is_loopback(),
+            FollowSetting::On => true,
+            FollowSetting::Off => false,
+        }
+    }
+}
+
+/// The addresses the room can type: the one listened on, or for a wildcard (`0.0.0.0`, `::`)
+/// this machine's network addresses, IPv4 first (what people type).
+pub fn reachable_origins(address: &SocketAddr) -> Vec<String> {
+    let ips: Vec<IpAddr> = if address.ip().is_unspecified() {
+        let mut ips: Vec<IpAddr> = if_addrs::get_if_addrs()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|interface| interface.ip())
+            .filter(|ip| !ip.is_loopback() && (address.is_ipv6() || ip.is_ipv4()) && !is_link_local(ip))
+            .collect();
+        ips.sort_by_key(|ip| (ip.is_ipv6(), *ip));
+        ips.dedup();
+        if ips.is_empty() {
+            vec![address.ip()]
+        } else {
+            ips
+        }
+    } else {
+        vec![address.ip()]
+    };
+    ips.into_iter().map(|ip| format!("http://{}", SocketAddr::new(ip, address.port()))).collect()
+}
+
+fn is_link_local(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
+
+/// What the presenter has shared, and the followers it goes to.
+pub struct Room {
+    state: Mutex<SharedState>,
+    /// Each change as the text of a `state` message.
+    sender: broadcast::Sender<Arc<str>>,
+    closed: CancellationToken,
+}
+
+impl Room {
+    pub fn new(closed: CancellationToken) -> Arc<Room> {
+        Arc::new(Room { state: Mutex::default(), sender: broadcast::channel(256).0, closed })
+    }
+
+    pub fn followers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
+    /// Takes a message from the presenter.
+    pub fn receive(&self, message: Message) -> Result<FollowReply, FollowError> {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let values = match message {
+            Message::Hello => state.snapshot(),
+            Message::State { values } => {
+                let new_keys = values.iter().filter(|(key, _)| !state.contains_key(key)).count();
+                if state.len() + new_keys > MAX_KEYS {
+                    return Err(FollowError::TooManyKeys { keys: state.len() + new_keys });
+                }
+                let changed = state.update(values);
+                // Sent under the lock, so followers get changes in the order they were made.
+                if !changed.is_empty() {
+                    let _ = self.sender.send(Message::State { values: changed }.to_text().into());
+                }
+                Vec::new()
+            }
+        };
+        Ok(FollowReply { followers: self.followers(), values })
+    }
+
+    /// A follower's stream: everything so far, then each change, until the server stops.
+    pub fn subscribe(&self) -> impl Stream<Item = Arc<str>> + use<> {
+        // Subscribed under the lock, so no change falls between the snapshot and the stream.
+        let (receiver, snapshot) = {
+            let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            (self.sender.subscribe(), Message::State { values: state.snapshot() }.to_text())
+        };
+        let first = stream::once(async move { Arc::<str>::from(snapshot) });
+        let changes = stream::unfold((receiver, self.closed.clone()), |(mut receiver, closed)| async move {
+            loop {
+                let received = tokio::select! {
+                    _ = closed.cancelled() => return None,
+                    received = receiver.recv() => received,
+                };
+                match received {
+                    Ok(text) => return Some((text, (receiver, closed))),
+                    // Too slow to keep up: what it missed is superseded by the values that follow
+                    // for the keys that matter (the position); a reconnect would resend it all.
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        stream::StreamExt::chain(first, changes)
+    }
+}
+
+/// The follow routes; `token` guards the presenter's.
+pub fn router(room: Arc<Room>, token: ControlToken) -> Router {
+    let presenter_only = axum::middleware::from_fn_with_state(token, control::require);
+    Router::new()
+        .route(
+            "/api/follow",
+            post(from_presenter).route_layer(presenter_only).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route("/api/follow/events", get(to_follower))
+        .with_state(room)
+}
+
+async fn from_presenter(
+    State(room): State<Arc<Room>>,
+    body: String,
+) -> Result<Json<FollowReply>, FollowError> {
+    let message = Message::from_text(&body).map_err(|e| FollowError::BadMessage { detail: e.to_string() })?;
+    room.receive(message).map(Json)
+}
+
+async fn to_follower(
+    State(room): State<Arc<Room>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+    let events = stream::StreamExt::map(room.subscribe(), |text| Ok(Event::default().data(&*text)));
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deck_core::sync::POSITION_KEY;
+    use futures_util::StreamExt;
+    use serde_json::{json, Value};
+
+    fn state(values: &[(&str, Value)]) -> Message {
+        Message::State { values: values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() }
+    }
+
+    #[test]
+    fn auto_is_on_only_beyond_loopback() {
+        let (lan, local) = ("0.0.0.0:8080".parse().unwrap(), "127.0.0.1:8080".parse().unwrap());
+        assert!(FollowSetting::Auto.is_on(&lan));
+        assert!(!FollowSetting::Auto.is_on(&local));
+        assert!(!FollowSetting::Auto.is_on(&"[::1]:8080".parse().unwrap()));
+        assert!(FollowSetting::On.is_on(&local));
+        assert!(!FollowSetting::Off.is_on(&lan));
+    }
+
+    #[test]
+    fn origins_name_the_address_listened_on_or_this_machines_addresses() {
+        let origins = reachable_origins(&"192.168.1.20:8080".parse().unwrap());
+        assert_eq!(origins, vec!["http://192.168.1.20:8080"]);
+        let wildcard = reachable_origins(&"0.0.0.0:9000".parse().unwrap());
+        assert!(!wildcard.is_empty());
+        for origin in &wildcard {
+            assert!(origin.ends_with(":9000") && !origin.contains("127.0.0.1"), "{origin}");
+        }
+    }
+
+    #[tokio::test]
+    async fn followers_get_everything_at_once_then_each_change_in_order() {
+        let room = Room::new(CancellationToken::new());
+        room.receive(state(&[(POSITION_KEY, json!({"slide": 4, "step": 0}))])).unwrap();
+        let mut follower = Box::pin(room.subscribe());
+        assert_eq!(room.followers(), 1);
+        let first = Message::from_text(&follower.next().await.unwrap()).unwrap();
+        assert_eq!(first, state(&[(POSITION_KEY, json!({"slide": 4, "step": 0}))]));
+
+        for slide in 5..8 {
+            let reply = room.receive(state(&[(POSITION_KEY, json!({"slide": slide, "step": 0}))])).unwrap();
+            assert_eq!(reply, FollowReply { followers: 1, values: Vec::new() });
+        }
+        for slide in 5..8 {
+            let next = Message::from_text(&follower.next().await.unwrap()).unwrap();
+            assert_eq!(next, state(&[(POSITION_KEY, json!({"slide": slide, "step": 0}))]));
+        }
+    }
+
+    #[tokio::test]
+    async fn only_changes_go_out_and_hello_is_answered_with_everything() {
+        let room = Room::new(CancellationToken::new());
+        room.receive(state(&[("panel:3-1:result", json!("ok")), ("deck:position", json!(1))])).unwrap();
+        let mut follower = Box::pin(room.subscribe());
+        follower.next().await.unwrap();
+        // The same value again (a second presenter window relaying it) reaches no one.
+        room.receive(state(&[("panel:3-1:result", json!("ok"))])).unwrap();
+        room.receive(state(&[("deck:position", json!(2))])).unwrap();
+        let next = Message::from_text(&follower.next().await.unwrap()).unwrap();
+        assert_eq!(next, state(&[("deck:position", json!(2))]));
+
+        let reply = room.receive(Message::Hello).unwrap();
+        assert_eq!(reply.followers, 1);
+        assert_eq!(
+            reply.values,
+            vec![("deck:position".into(), json!(2)), ("panel:3-1:result".into(), json!("ok"))]
+        );
+    }
+
+    #[test]
+    fn the_number_of_keys_is_bounded() {
+        let room = Room::new(CancellationToken::new());
+        let many: Vec<_> = (0..MAX_KEYS).map(|i| (format!("k{i}"), json!(i))).collect();
+        room.receive(Message::State { values: many }).unwrap();
+        room.receive(state(&[("k0", json!("changed"))])).unwrap();
+        let refused = room.receive(state(&[("one-more", json!(1))])).unwrap_err();
+        assert_eq!(refused, FollowError::TooManyKeys { keys: MAX_KEYS + 1 });
+        assert_eq!(room.receive(Message::Hello).unwrap().values.len(), MAX_KEYS, "nothing of it was kept");
+    }
+
+    #[tokio::test]
+    async fn streams_end_when_the_server_stops() {
+        let closed = CancellationToken::new();
+        let room = Room::new(closed.clone());
+        let mut follower = Box::pin(room.subscribe());
+        follower.next().await.unwrap();
+        closed.cancel();
+        assert_eq!(follower.next().await, None);
+    }
+}

@@ -1,0 +1,114 @@
+//! Follow mode through a real server: the presenter drives with the token, followers get
+//! everything at once and then each change, and nobody else can drive.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::{client, collect_events, json, Server};
+
+fn start(follow: &str) -> Server {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dist = dir.path().join("dist");
+    Server::launch(
+        dir,
+        &[
+            "--no-functions".as_ref(),
+            "--dist".as_ref(),
+            dist.as_os_str(),
+            "--follow".as_ref(),
+            follow.as_ref(),
+        ],
+    )
+}
+
+fn token(server: &Server) -> String {
+    let line =
+        server.log().into_iter().find(|line| line.starts_with("presenter token: ")).expect("a token line");
+    line["presenter token: ".len()..].split_whitespace().next().unwrap().to_owned()
+}
+
+async fn present(server: &Server, token: Option<&str>, body: &str) -> (reqwest::StatusCode, Value) {
+    let mut request = client().post(server.url("/api/follow")).body(body.to_owned());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let (status, _, body) = json(request.send().await.unwrap()).await;
+    (status, body)
+}
+
+fn position(slide: u64) -> String {
+    json!({"type": "state", "values": [["deck:position", {"slide": slide, "step": 0}]]}).to_string()
+}
+
+#[tokio::test]
+async fn the_presenter_drives_and_followers_follow() {
+    let server = start("on");
+    let token = token(&server);
+    assert!(server
+        .log()
+        .iter()
+        .any(|line| line.starts_with("follow mode: the room opens ") && line.ends_with("/follow")));
+
+    let (status, reply) = present(&server, Some(&token), &position(4)).await;
+    assert_eq!((status.as_u16(), reply), (200, json!({"followers": 0})));
+
+    // A follower joining late gets the state at once, then each change in order.
+    let stream = client().get(server.url("/api/follow/events")).send().await.unwrap();
+    assert_eq!(support::header(stream.headers(), "content-type"), "text/event-stream");
+    let (_, reply) = present(&server, Some(&token), &position(5)).await;
+    assert_eq!(reply, json!({"followers": 1}));
+    present(&server, Some(&token), &position(6)).await;
+    let events = collect_events(stream, |events| events.len() == 3).await;
+    let slides: Vec<&Value> = events.iter().map(|event| &event["values"][0][1]["slide"]).collect();
+    assert_eq!(slides, [&json!(4), &json!(5), &json!(6)]);
+    assert!(events.iter().all(|event| event["type"] == "state"));
+
+    // A reloaded presenter page says hello and catches up.
+    let (status, reply) = present(&server, Some(&token), r#"{"type":"hello"}"#).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["values"], json!([["deck:position", {"slide": 6, "step": 0}]]));
+}
+
+#[tokio::test]
+async fn only_the_token_drives() {
+    let server = start("on");
+    let token = token(&server);
+    for wrong in [None, Some("wrong"), Some(&token[1..])] {
+        let (status, body) = present(&server, wrong, &position(9)).await;
+        assert_eq!(status, 401, "{wrong:?}");
+        assert!(body["message"].as_str().unwrap().contains("presenter token"), "{body}");
+    }
+    let (_, reply) = present(&server, Some(&token), r#"{"type":"hello"}"#).await;
+    assert_eq!(reply, json!({"followers": 0}), "nothing was recorded");
+    // Also as `?token=`, the way the deck's own recycle calls send it.
+    let response = client().post(server.url(&format!("/api/follow?token={token}"))).body(position(1)).send();
+    assert_eq!(response.await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn bad_messages_are_refused_with_a_reason() {
+    let server = start("on");
+    let token = token(&server);
+    for (body, expected) in [
+        ("not json", "not a follow message"),
+        (r#"{"type":"drive"}"#, "unknown variant"),
+        (r#"{"type":"state","values":{"a":1}}"#, "not a follow message"),
+    ] {
+        let (status, reply) = present(&server, Some(&token), body).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(reply["message"].as_str().unwrap().contains(expected), "{body}: {reply}");
+    }
+    let huge = json!({"type": "state", "values": [["k", "x".repeat(2 << 20)]]}).to_string();
+    let response =
+        client().post(server.url("/api/follow")).bearer_auth(&token).body(huge).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn follow_mode_is_off_on_loopback_unless_asked_for() {
+    let server = start("auto");
+    assert!(!server.log().iter().any(|line| line.contains("token") || line.starts_with("follow mode")));
+    assert_eq!(client().get(server.url("/api/follow/events")).send().await.unwrap().status(), 404);
+    let status = client().post(server.url("/api/follow")).body(position(1)).send().await.unwrap().status();
+    assert!(status == 404 || status == 405, "{status}");
+}
