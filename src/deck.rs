@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 use crate::panels::Panel;
 use crate::sync::{shared_signal, POSITION_KEY};
-use crate::{dom, goto, help, overview, print, read_mode, search, swipe, theme};
+use crate::{dom, follow, goto, help, overview, print, read_mode, search, swipe, theme};
 
 /// The dialogs of a view; at most one is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,12 +169,18 @@ fn toggle_fullscreen() {
     }
 }
 
+/// The audience's deck; with `follower`, the deck of a device following the presenter's.
 #[component]
-pub fn DeckView(deck: Deck) -> impl IntoView {
+pub fn DeckView(deck: Deck, #[prop(optional)] follower: bool) -> impl IntoView {
     dom::set_title(&deck.meta.title);
     theme::init();
     let ctx = DeckContext::new(deck, Scope::Deck);
-    crate::sync::connect_windows();
+    // A follower joins only the presenter: its moves must not reach other windows, nor the room.
+    let follow_bar = follower.then(|| view! { <follow::FollowBar ctx=ctx.clone()/> });
+    if !follower {
+        crate::sync::connect_windows();
+        follow::lead(ctx.notice);
+    }
     follow_the_hash(&ctx);
     read_mode::follow_the_width(&ctx);
     read_mode::keep_the_slide_in_view(&ctx);
@@ -230,6 +236,7 @@ pub fn DeckView(deck: Deck) -> impl IntoView {
             <div class="counter" aria-hidden="true">{move || format!("{} / {total}", pos.get().slide + 1)}</div>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
         </main>
+        {follow_bar}
         <Notice notice=ctx.notice/>
         <Dialogs ctx/>
     }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 pub mod deck;
 pub mod dom;
 pub mod embed;
+pub mod follow;
 pub mod goto;
 pub mod help;
 pub mod modal;
@@ -34,6 +35,8 @@ pub fn load_deck() -> Result<Deck, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Deck,
+    /// `/follow`: the deck tracking the presenter's (follow mode).
+    Follow,
     Embed(PanelKind),
     UnknownEmbed,
 }
@@ -41,8 +44,10 @@ pub enum Route {
 impl Route {
     /// `path` is the location relative to the deck's base URL, e.g. `embed/cost`.
     pub fn from_path(path: &str) -> Route {
-        match path.trim_matches('/').strip_prefix("embed/") {
+        let path = path.trim_matches('/');
+        match path.strip_prefix("embed/") {
             Some(kind) => kind.parse().map_or(Route::UnknownEmbed, Route::Embed),
+            None if path == "follow" => Route::Follow,
             None => Route::Deck,
         }
     }
@@ -52,6 +57,7 @@ impl Route {
 pub fn start() {
     std::panic::set_hook(Box::new(|info| dom::show_fatal_error(&info.to_string())));
     dom::apply_system_theme();
+    follow::keep_token_from_url();
     leptos::mount::mount_to_body(App);
 }
 
@@ -67,6 +73,7 @@ pub fn App() -> impl IntoView {
             view! { <presenter::PresenterView deck/> }.into_any()
         }
         Route::Deck => view! { <deck::DeckView deck/> }.into_any(),
+        Route::Follow => view! { <deck::DeckView deck follower=true/> }.into_any(),
         Route::Embed(kind) => view! { <embed::EmbedView kind title=deck.meta.title/> }.into_any(),
         Route::UnknownEmbed => view! { <embed::UnknownEmbed/> }.into_any(),
     }

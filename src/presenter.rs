@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use crate::deck::{follow_the_hash, listen_for_shortcuts, DeckContext, Dialog, Dialogs, Notice, Stage};
 use crate::thumbnail::picture_html;
-use crate::{dom, prefs, sync, theme};
+use crate::{dom, follow, prefs, sync, theme};
 
 const NOTES_SIZE: &str = "notes-size";
 const NOTES_PX: std::ops::RangeInclusive<u32> = 12..=48;
@@ -25,6 +25,8 @@ pub fn PresenterView(deck: Deck) -> impl IntoView {
     theme::init();
     let ctx = DeckContext::new(deck, Scope::Presenter);
     sync::connect_windows();
+    // The deck window leads the room (see `follow`); this one shows how that goes.
+    let lead = follow::lead_status();
     follow_the_hash(&ctx);
 
     let notes_px = RwSignal::new(
@@ -141,6 +143,7 @@ pub fn PresenterView(deck: Deck) -> impl IntoView {
                     <button type="button" on:click=move |_| reset()>"Reset"</button>
                 </div>
                 <p class="wall-clock"><span class="sr-only">"Time of day: "</span>{move || clock.get()}</p>
+                {move || lead.get().describe().map(|text| view! { <p class="follow-lead" data-testid="follow-lead">{text}</p> })}
                 <button type="button" on:click=move |_| ctx.dialog.set(Some(Dialog::Help))>"Shortcuts (?)"</button>
             </header>
             <section class="presenter-current" aria-label="Current slide">

@@ -12,9 +12,9 @@
 //! - a window that connects says [`Message::Hello`] and the others answer with all they hold,
 //!   so a window opened late catches up at once.
 //!
-//! Today the one transport is a `BroadcastChannel` (windows of one browser). Follow mode over the
-//! local server plugs in beside it: a WebSocket or server-sent-events transport implements
-//! [`Transport::send`] and hands what it receives to [`Inbox::deliver`]; the hub does the rest.
+//! Transports: a `BroadcastChannel` joins the windows of one browser ([`connect_windows`]); follow
+//! mode (`crate::follow`) joins devices in the room through the local server. Each implements
+//! [`Transport::send`] and hands what it receives to its [`Inbox`]; the hub does the rest.
 //!
 //! Panels must start requests from user events only, never from an effect on shared state, so
 //! that a window applying a remote result does not fetch it again.
@@ -23,34 +23,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+pub use deck_core::sync::{Message, POSITION_KEY};
 use leptos::prelude::*;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-/// The key of the deck's position, shared like any panel state.
-pub const POSITION_KEY: &str = "deck:position";
-
-/// What windows tell each other.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Message {
-    /// A window has just connected and asks for the current state.
-    Hello,
-    /// Values of shared state by key: one on each change, all of them in answer to `Hello`.
-    State { values: Vec<(String, Value)> },
-}
-
-impl Message {
-    pub fn to_text(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    pub fn from_text(text: &str) -> Result<Message, SyncError> {
-        serde_json::from_str(text).map_err(|source| SyncError::BadMessage { source })
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -66,8 +44,8 @@ pub enum SyncError {
 
 /// A way to reach the deck's other windows.
 pub trait Transport {
-    /// Sends one message (JSON text) to the windows at the other end.
-    fn send(&self, text: &str);
+    /// Sends one message to the windows at the other end.
+    fn send(&self, message: &Message);
 }
 
 /// Where a transport hands the messages it receives.
@@ -78,10 +56,24 @@ pub struct Inbox {
 }
 
 impl Inbox {
+    /// A message as JSON text; one that is not a message is reported and dropped.
     pub fn deliver(&self, text: &str) {
-        if let Some(hub) = self.hub.upgrade() {
-            hub.receive(self.transport, text);
+        match Message::from_text(text) {
+            Ok(message) => self.receive(message),
+            Err(source) => report(&SyncError::BadMessage { source }),
         }
+    }
+
+    pub fn receive(&self, message: Message) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.receive(self.transport, message);
+        }
+    }
+
+    /// All the hub holds, for a transport whose other end cannot ask (a server has no window
+    /// to answer its `Hello`).
+    pub fn known(&self) -> Vec<(String, Value)> {
+        self.hub.upgrade().map(|hub| hub.known()).unwrap_or_default()
     }
 }
 
@@ -168,29 +160,30 @@ impl Hub {
         let transport = self.transports.borrow().len();
         let opened: Rc<dyn Transport> = Rc::new(open(Inbox { hub: Rc::downgrade(self), transport })?);
         self.transports.borrow_mut().push(opened.clone());
-        opened.send(&Message::Hello.to_text());
+        opened.send(&Message::Hello);
         Ok(())
     }
 
     /// A message from transport `from`.
-    fn receive(&self, from: usize, text: &str) {
-        match Message::from_text(text) {
-            Ok(Message::Hello) => {
-                let values: Vec<_> =
-                    self.known.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    fn receive(&self, from: usize, message: Message) {
+        match message {
+            Message::Hello => {
                 if let Some(transport) = self.transport(from) {
-                    transport.send(&Message::State { values }.to_text());
+                    transport.send(&Message::State { values: self.known() });
                 }
             }
-            Ok(Message::State { values }) => {
+            Message::State { values } => {
                 let news: Vec<_> =
                     values.into_iter().filter(|(key, value)| self.accept(key, value)).collect();
                 if !news.is_empty() {
                     self.send_except(Some(from), &Message::State { values: news });
                 }
             }
-            Err(error) => report(&error),
         }
+    }
+
+    fn known(&self) -> Vec<(String, Value)> {
+        self.known.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
     /// Takes a value from another window: sets it on the key's signal, if a view has asked for
@@ -235,10 +228,9 @@ impl Hub {
     fn send_except(&self, skip: Option<usize>, message: &Message) {
         // Clone the list first: a transport may deliver synchronously and re-enter the hub.
         let transports = self.transports.borrow().clone();
-        let text = message.to_text();
         for (index, transport) in transports.iter().enumerate() {
             if Some(index) != skip {
-                transport.send(&text);
+                transport.send(message);
             }
         }
     }
@@ -262,7 +254,7 @@ fn detached_owner() -> Owner {
     detached
 }
 
-fn report(error: &SyncError) {
+pub(crate) fn report(error: &SyncError) {
     leptos::logging::warn!("{error}");
 }
 
@@ -326,8 +318,8 @@ impl BroadcastTransport {
 }
 
 impl Transport for BroadcastTransport {
-    fn send(&self, text: &str) {
-        if let Err(error) = self.channel.post_message(&JsValue::from_str(text)) {
+    fn send(&self, message: &Message) {
+        if let Err(error) = self.channel.post_message(&JsValue::from_str(&message.to_text())) {
             leptos::logging::warn!("BroadcastChannel refused a message: {error:?}");
         }
     }

@@ -20,6 +20,8 @@ fn routes_come_from_the_path() {
     assert_eq!(Route::from_path("embed/cost"), Route::Embed(PanelKind::Cost));
     assert_eq!(Route::from_path("/embed/cold-start/"), Route::Embed(PanelKind::ColdStart));
     assert_eq!(Route::from_path("embed/nope"), Route::UnknownEmbed);
+    assert_eq!(Route::from_path("follow"), Route::Follow);
+    assert_eq!(Route::from_path("/follow/"), Route::Follow);
 }
 
 /// Shared state between windows, with the windows simulated by hubs on an in-memory bus that
@@ -44,12 +46,14 @@ mod sync_between_windows {
     }
 
     impl Transport for Wire {
-        fn send(&self, text: &str) {
+        fn send(&self, message: &Message) {
             self.sent.set(self.sent.get() + 1);
+            // As text, the way a real transport carries it.
+            let text = message.to_text();
             let inboxes = self.bus.inboxes.borrow().clone();
             for (index, inbox) in inboxes.iter().enumerate() {
                 if index != self.me {
-                    inbox.deliver(text);
+                    inbox.deliver(&text);
                 }
             }
         }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::chart::{column_chart, percentile, Column, Guide};
-use super::endpoint::{self, Endpoint, EndpointSettings, PanelEndpoint, LOCAL};
+use super::endpoint::{Endpoint, EndpointSettings, PanelEndpoint, LOCAL};
 use super::http::{self, CallError, Reply};
 use super::timeline::instance_timeline;
 use super::ui::{bind_attr, bind_checked, bind_flag, bind_text, bind_value, el, render_into, El, UserEvent};
@@ -298,13 +298,13 @@ async fn call_series(
     runs: RwSignal<Runs>,
 ) -> Result<(), CallError> {
     let url = endpoint.invoke_url();
-    let token = endpoint::control_token();
+    let token = crate::follow::presenter_token();
     for _ in 0..planned {
         if runs.is_disposed() {
             return Ok(());
         }
         if let (true, Some(recycle)) = (forced_cold, endpoint.recycle_url()) {
-            http::post(&recycle, token.as_deref()).await?;
+            http::post(&recycle, token.as_deref(), None).await?;
         }
         let reply = http::get_json(&url, &[("name", "cold-start")]).await?;
         runs.update(|r| {

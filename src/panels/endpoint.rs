@@ -164,12 +164,6 @@ impl PanelEndpoint {
     }
 }
 
-/// The local platform's control token, when the page was opened with `?token=` (needed when the
-/// server listens beyond loopback).
-pub fn control_token() -> Option<String> {
-    dom::query_pairs().into_iter().find(|(key, _)| key == "token").map(|(_, token)| token)
-}
-
 /// "Lambda: local", and a small form to call a deployed Function URL instead.
 pub struct EndpointSettings {
     endpoint: PanelEndpoint,

@@ -37,19 +37,22 @@ pub struct Reply {
 }
 
 pub async fn get_json(url: &str, query: &[(&str, &str)]) -> Result<Reply, CallError> {
-    send(url, Request::get(url).query(query.iter().copied())).await
+    send(url, Request::get(url).query(query.iter().copied()), None).await
 }
 
-/// A POST without a body, e.g. a control endpoint; `bearer` is a token for `Authorization`.
-pub async fn post(url: &str, bearer: Option<&str>) -> Result<Reply, CallError> {
+/// A POST to a control endpoint; `bearer` is a token for `Authorization`, `json` the body.
+pub async fn post(url: &str, bearer: Option<&str>, json: Option<String>) -> Result<Reply, CallError> {
     let mut request = Request::post(url);
     if let Some(token) = bearer {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
-    send(url, request).await
+    if json.is_some() {
+        request = request.header("Content-Type", "application/json");
+    }
+    send(url, request, json).await
 }
 
-async fn send(url: &str, request: RequestBuilder) -> Result<Reply, CallError> {
+async fn send(url: &str, request: RequestBuilder, body: Option<String>) -> Result<Reply, CallError> {
     let controller = web_sys::AbortController::new().ok();
     let timed_out = Rc::new(Cell::new(false));
     let timer = controller.clone().and_then(|controller| {
@@ -65,7 +68,7 @@ async fn send(url: &str, request: RequestBuilder) -> Result<Reply, CallError> {
     let request = request.abort_signal(signal.as_ref()).cache(web_sys::RequestCache::NoStore);
 
     let started = now_ms();
-    let exchanged = exchange(request).await;
+    let exchanged = exchange(request, body).await;
     let latency_ms = now_ms() - started;
     if let Some(timer) = timer {
         timer.clear();
@@ -88,8 +91,12 @@ async fn send(url: &str, request: RequestBuilder) -> Result<Reply, CallError> {
 }
 
 /// Status and body text, or the browser's reason for failing.
-async fn exchange(request: RequestBuilder) -> Result<(u16, String), String> {
-    let response = request.send().await.map_err(|e| e.to_string())?;
+async fn exchange(request: RequestBuilder, body: Option<String>) -> Result<(u16, String), String> {
+    let sent = match body {
+        Some(body) => request.body(body).map_err(|e| e.to_string())?.send().await,
+        None => request.send().await,
+    };
+    let response = sent.map_err(|e| e.to_string())?;
     let text = response.text().await.map_err(|e| e.to_string())?;
     Ok((response.status(), text))
 }

@@ -28,8 +28,12 @@ struct Cli {
 enum Command {
     /// Build everything that is missing and serve the deck with the local Lambda platform.
     Serve {
+        /// 0.0.0.0:8080 serves the room's network, with follow mode (devices open /follow).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Follow mode: auto (on beyond loopback), on, off.
+        #[arg(long, default_value = "auto")]
+        follow: String,
     },
     /// Hot-reloading development server (trunk serve); slides/ edits rebuild the deck.
     Dev {
@@ -82,9 +86,9 @@ fn main() -> Result<()> {
             let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
             web::dist(&tools, &public_url, &out)
         }
-        Command::Serve { addr } => {
+        Command::Serve { addr, follow } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
-            web::serve(&tools, &addr)
+            web::serve(&tools, &addr, &follow)
         }
         Command::Dev { addr } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;

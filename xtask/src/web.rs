@@ -71,12 +71,12 @@ pub(crate) fn server_command(addr: &str, dist: &Path) -> Command {
     command
 }
 
-pub fn serve(tools: &Tools, addr: &str) -> Result<()> {
+pub fn serve(tools: &Tools, addr: &str, follow: &str) -> Result<()> {
     let out = PathBuf::from("dist");
     dist(tools, "/", &out)?;
     build_server()?;
     step(&format!("serving the deck with the local Lambda platform on http://{addr}/ (Ctrl-C stops)"));
-    run(&mut server_command(addr, &out))
+    run(server_command(addr, &out).args(["--follow", follow]))
 }
 
 /// `trunk serve` with hot reload; the local Lambda platform runs beside it on the next port and

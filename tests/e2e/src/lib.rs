@@ -23,6 +23,8 @@ fn env_path(name: &str) -> Result<PathBuf> {
 /// The deck server, killed when dropped.
 pub struct Server {
     pub url: String,
+    /// What it printed before listening (functions, presenter token, follow addresses).
+    pub startup_log: Vec<String>,
     _child: Child,
 }
 
@@ -45,11 +47,13 @@ impl Server {
             .kill_on_drop(true);
         let mut child = command.spawn().context("starting serverless-deck")?;
         let mut lines = BufReader::new(child.stdout.take().context("no stdout")?).lines();
+        let mut startup_log = Vec::new();
         let url = tokio::time::timeout(Duration::from_secs(20), async {
             while let Some(line) = lines.next_line().await? {
                 if let Some(url) = line.strip_prefix("listening on ") {
                     return Ok::<_, anyhow::Error>(url.trim().trim_end_matches('/').to_string());
                 }
+                startup_log.push(line);
             }
             bail!("serverless-deck exited before printing its address")
         })
@@ -57,7 +61,14 @@ impl Server {
         .context("serverless-deck did not print its address within 20 s")??;
         // Keep draining the log so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Server { url, _child: child })
+        Ok(Server { url, startup_log, _child: child })
+    }
+
+    /// The presenter token it printed (with follow mode, or off loopback).
+    pub fn presenter_token(&self) -> Result<String> {
+        let line = self.startup_log.iter().find_map(|line| line.strip_prefix("presenter token: "));
+        let token = line.and_then(|rest| rest.split_whitespace().next());
+        token.map(str::to_owned).context("serverless-deck printed no presenter token")
     }
 }
 

@@ -1,0 +1,375 @@
+//! Follow mode: devices in the room open `/follow` and track the presenter's deck, panels
+//! included, through the local server (`server/src/follow.rs`). The server turns it on when it
+//! listens beyond loopback, and prints the presenter's token and both addresses.
+//!
+//! - The presenter opens the deck with `?token=…`. The page keeps the token for this tab
+//!   (sessionStorage, which the speaker window inherits) and takes it out of the address bar,
+//!   where a projector would show it. The deck window then leads: a [`Leader`] transport sends
+//!   every change of shared state to `POST /api/follow`, one request at a time, merging what piles
+//!   up meanwhile (so slow wifi cannot reorder slides) and retrying what failed. The speaker
+//!   view shows how many follow, through a windows-only key.
+//! - A follower's page gets the state from `GET /api/follow/events`: everything at once, then
+//!   each change, results of the presenter's Lambda calls included (never fetched again). It
+//!   sends nothing. Its viewer may browse alone; the presenter's next move brings them back, or
+//!   "Back to the presenter" does at once.
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use deck_core::sync::{FollowReply, Message, SharedState, POSITION_KEY, WINDOWS_ONLY};
+use deck_core::Position;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::deck::DeckContext;
+use crate::panels::http::{self, CallError};
+use crate::sync::{page_hub, shared_signal, Inbox, Transport};
+use crate::{dom, print};
+
+const PRESENT_URL: &str = "/api/follow";
+const EVENTS_URL: &str = "/api/follow/events";
+const TOKEN_KEY: &str = "serverless-deck.token";
+const LEAD_STATUS_KEY: &str = "windows:follow-lead";
+const RETRY_FIRST: Duration = Duration::from_millis(500);
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+fn session() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+/// Moves `?token=` from the address bar into this tab's storage; run once at start. If storage
+/// is blocked the token stays in the URL rather than being lost.
+pub fn keep_token_from_url() {
+    let Some((_, token)) = dom::query_pairs().into_iter().find(|(key, _)| key == "token") else { return };
+    let Some(storage) = session() else { return };
+    if storage.set_item(TOKEN_KEY, &token).is_err() {
+        return;
+    }
+    let Ok(href) = window().location().href() else { return };
+    let Ok(url) = web_sys::Url::new(&href) else { return };
+    url.search_params().delete("token");
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
+/// The presenter token the server printed, if this tab was given it.
+pub fn presenter_token() -> Option<String> {
+    let stored = session().and_then(|storage| storage.get_item(TOKEN_KEY).ok().flatten());
+    stored.or_else(|| dom::query_pairs().into_iter().find(|(key, _)| key == "token").map(|(_, token)| token))
+}
+
+fn forget_token() {
+    if let Some(storage) = session() {
+        let _ = storage.remove_item(TOKEN_KEY);
+    }
+}
+
+/// How leading the room goes, as the speaker view shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LeadStatus {
+    /// No token: this deck leads no one.
+    Idle,
+    Connecting,
+    Live {
+        followers: usize,
+    },
+    /// The server is unreachable; changes wait and are sent when it answers again.
+    Retrying,
+    /// The server refused the token (e.g. it was restarted and printed a new one).
+    Refused,
+    /// The server has no follow mode (it listens on loopback only).
+    Off,
+}
+
+impl LeadStatus {
+    /// For the speaker view; None when there is nothing to say.
+    pub fn describe(self) -> Option<String> {
+        match self {
+            LeadStatus::Idle | LeadStatus::Off => None,
+            LeadStatus::Connecting => Some("Follow mode: connecting…".into()),
+            LeadStatus::Live { followers: 1 } => Some("Follow mode: 1 device follows".into()),
+            LeadStatus::Live { followers } => Some(format!("Follow mode: {followers} devices follow")),
+            LeadStatus::Retrying => Some("Follow mode: server unreachable, retrying".into()),
+            LeadStatus::Refused => Some("Follow mode: the server refused the token".into()),
+        }
+    }
+}
+
+/// The follow status shared by this browser's deck windows.
+pub fn lead_status() -> RwSignal<LeadStatus> {
+    shared_signal(LEAD_STATUS_KEY, LeadStatus::Idle)
+}
+
+thread_local! {
+    static LEADING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Leads the room when this tab holds the presenter token (once per page). A print snapshot
+/// never does: it is a copy, not the talk.
+pub fn lead(notice: RwSignal<Option<String>>) {
+    let Some(token) = presenter_token() else { return };
+    if print::is_snapshot() || LEADING.replace(true) {
+        return;
+    }
+    let status = lead_status();
+    status.set(LeadStatus::Connecting);
+    let connected = page_hub().connect(|inbox| {
+        Ok(Leader(Rc::new(LeaderState {
+            token,
+            inbox,
+            outbox: RefCell::default(),
+            sending: Cell::new(false),
+            stopped: Cell::new(false),
+            status,
+            notice,
+        })))
+    });
+    if let Err(error) = connected {
+        crate::sync::report(&error);
+    }
+}
+
+/// What waits to be sent: a hello, and the latest value of each key changed since the last send.
+#[derive(Default)]
+struct Outbox {
+    hello: bool,
+    values: SharedState,
+}
+
+impl Outbox {
+    fn take(&mut self) -> Option<Message> {
+        if std::mem::take(&mut self.hello) {
+            Some(Message::Hello)
+        } else if !self.values.is_empty() {
+            Some(Message::State { values: self.values.take() })
+        } else {
+            None
+        }
+    }
+
+    /// A message that failed goes back, beneath anything newer.
+    fn put_back(&mut self, message: Message) {
+        match message {
+            Message::Hello => self.hello = true,
+            Message::State { values } => self.values.underlay(values),
+        }
+    }
+}
+
+struct LeaderState {
+    token: String,
+    inbox: Inbox,
+    outbox: RefCell<Outbox>,
+    /// A send loop is running.
+    sending: Cell<bool>,
+    /// Refused or off: nothing more is sent.
+    stopped: Cell<bool>,
+    status: RwSignal<LeadStatus>,
+    notice: RwSignal<Option<String>>,
+}
+
+/// The presenter's side of follow mode.
+struct Leader(Rc<LeaderState>);
+
+impl Transport for Leader {
+    fn send(&self, message: &Message) {
+        let leader = &self.0;
+        if leader.stopped.get() {
+            return;
+        }
+        {
+            let mut outbox = leader.outbox.borrow_mut();
+            match message {
+                Message::Hello => outbox.hello = true,
+                Message::State { values } => {
+                    outbox.values.update(for_the_room(values.clone()));
+                }
+            }
+        }
+        if !leader.sending.replace(true) {
+            spawn_local(send_loop(leader.clone()));
+        }
+    }
+}
+
+/// Sends what waits, one request at a time, until nothing does.
+async fn send_loop(leader: Rc<LeaderState>) {
+    let mut retry = RETRY_FIRST;
+    loop {
+        let Some(message) = leader.outbox.borrow_mut().take() else { break };
+        let sent = http::post(PRESENT_URL, Some(&leader.token), Some(message.to_text())).await;
+        match sent.map(|reply| serde_json::from_value::<FollowReply>(reply.body)) {
+            Ok(Ok(reply)) => {
+                retry = RETRY_FIRST;
+                leader.status.set(LeadStatus::Live { followers: reply.followers });
+                if message == Message::Hello {
+                    // The room's state wins (a reloaded presenter page catches up); then the
+                    // room gets the rest of this page's, which nobody asked for.
+                    leader.inbox.receive(Message::State { values: reply.values });
+                    leader.outbox.borrow_mut().values.update(for_the_room(leader.inbox.known()));
+                }
+            }
+            Ok(Err(error)) => {
+                leptos::logging::warn!("follow mode: an answer of an unexpected shape: {error}")
+            }
+            Err(CallError::Status { status: 401, .. }) => {
+                stop(&leader, LeadStatus::Refused);
+                forget_token();
+                leader.notice.set(Some(
+                    "The server refused the presenter token, so the room no longer follows. Open the \
+                     address with ?token= that the server printed when it started."
+                        .into(),
+                ));
+                break;
+            }
+            Err(CallError::Status { status: 404 | 405, .. }) => {
+                stop(&leader, LeadStatus::Off);
+                break;
+            }
+            // Refused for its content (400, 413): sending it again would not help.
+            Err(CallError::Status { status: 400..=499, message, .. }) => {
+                leptos::logging::warn!("follow mode: the server refused a change: {message}");
+            }
+            Err(_) => {
+                leader.outbox.borrow_mut().put_back(message);
+                leader.status.set(LeadStatus::Retrying);
+                sleep(retry).await;
+                retry = (retry * 2).min(RETRY_MAX);
+            }
+        }
+    }
+    leader.sending.set(false);
+}
+
+/// Leaves out what stays among this browser's windows.
+fn for_the_room(values: Vec<(String, serde_json::Value)>) -> Vec<(String, serde_json::Value)> {
+    values.into_iter().filter(|(key, _)| !key.starts_with(WINDOWS_ONLY)).collect()
+}
+
+fn stop(leader: &LeaderState, status: LeadStatus) {
+    leader.stopped.set(true);
+    *leader.outbox.borrow_mut() = Outbox::default();
+    leader.status.set(status);
+}
+
+async fn sleep(duration: Duration) {
+    let ms = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A follower's connection, as its bar shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowStatus {
+    Connecting,
+    Live,
+    /// The browser reconnects by itself; the first message then brings everything again.
+    Reconnecting,
+    /// The server answered without a stream: it has no follow mode.
+    Off,
+}
+
+/// The follower's side: an `EventSource` that hands each message to the hub.
+struct Follower {
+    source: web_sys::EventSource,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_open: Closure<dyn FnMut()>,
+    _on_error: Closure<dyn FnMut()>,
+}
+
+impl Transport for Follower {
+    /// Followers only follow: nothing of theirs goes anywhere.
+    fn send(&self, _: &Message) {}
+}
+
+impl Follower {
+    fn open(
+        inbox: Inbox,
+        presenter_at: RwSignal<Option<Position>>,
+        status: RwSignal<FollowStatus>,
+    ) -> Result<Follower, crate::sync::SyncError> {
+        let source = web_sys::EventSource::new(EVENTS_URL).map_err(|e| crate::sync::SyncError::Channel {
+            name: EVENTS_URL.to_owned(),
+            reason: e.as_string().unwrap_or_else(|| format!("{e:?}")),
+        })?;
+        let on_message = Closure::<dyn FnMut(_)>::new(move |event: web_sys::MessageEvent| {
+            let Some(text) = event.data().as_string() else { return };
+            let Ok(message) = Message::from_text(&text) else {
+                return inbox.deliver(&text); // which reports it
+            };
+            if let Message::State { values } = &message {
+                let position = values.iter().rev().find(|(key, _)| key == POSITION_KEY);
+                if let Some(Ok(at)) = position.map(|(_, value)| Position::deserialize(value)) {
+                    presenter_at.set(Some(at));
+                }
+            }
+            status.set(FollowStatus::Live);
+            inbox.receive(message);
+        });
+        let on_open = Closure::<dyn FnMut()>::new(move || status.set(FollowStatus::Live));
+        let watched = source.clone();
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            let closed = watched.ready_state() == web_sys::EventSource::CLOSED;
+            status.set(if closed { FollowStatus::Off } else { FollowStatus::Reconnecting });
+        });
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Follower { source, _on_message: on_message, _on_open: on_open, _on_error: on_error })
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}
+
+/// `/follow`: connects this page to the presenter's and says how following goes, with a way
+/// back when the viewer has browsed away.
+#[component]
+pub fn FollowBar(ctx: DeckContext) -> impl IntoView {
+    let status = RwSignal::new(FollowStatus::Connecting);
+    let presenter_at = RwSignal::new(None::<Position>);
+    if !print::is_snapshot() {
+        if let Err(error) = page_hub().connect(|inbox| Follower::open(inbox, presenter_at, status)) {
+            crate::sync::report(&error);
+            status.set(FollowStatus::Off);
+        }
+    }
+    let pos = ctx.pos;
+    let away = move || presenter_at.get().filter(|at| *at != pos.get());
+    let text = move || match (status.get(), away()) {
+        (FollowStatus::Connecting, _) => "Connecting to the presenter…".to_owned(),
+        (FollowStatus::Live, None) => "Following the presenter".to_owned(),
+        (FollowStatus::Live, Some(at)) => format!("The presenter is on slide {}", at.slide + 1),
+        (FollowStatus::Reconnecting, _) => "Connection lost, reconnecting…".to_owned(),
+        (FollowStatus::Off, _) => "This server has no follow mode: browse the slides on your own.".to_owned(),
+    };
+    let state = move || match status.get() {
+        FollowStatus::Connecting => "connecting",
+        FollowStatus::Live => "live",
+        FollowStatus::Reconnecting => "reconnecting",
+        FollowStatus::Off => "off",
+    };
+    let back = move |_| {
+        if let Some(at) = presenter_at.get_untracked() {
+            pos.set(at);
+        }
+    };
+    view! {
+        <div class="follow-bar" data-state=state>
+            <p role="status" data-testid="follow-status">{text}</p>
+            <Show when=move || status.get() == FollowStatus::Live && away().is_some()>
+                <button type="button" data-action="follow-back" on:click=back>"Back to the presenter"</button>
+            </Show>
+        </div>
+    }
+}
