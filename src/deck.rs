@@ -20,6 +20,8 @@ pub enum Dialog {
     GoTo,
     Search,
     Help,
+    /// How the room joins follow mode.
+    Join,
 }
 
 /// What the parts of one view of the deck share: the talk, where it is, what is open.
@@ -89,6 +91,7 @@ impl DeckContext {
             Command::Help => self.dialog.set(Some(Dialog::Help)),
             Command::ReadMode => read_mode::set(self, !self.read.get_untracked()),
             Command::SpeakerView => open_speaker_view(self.pos.get_untracked(), self.notice),
+            Command::Join => self.dialog.set(Some(Dialog::Join)),
             Command::Fullscreen => toggle_fullscreen(),
             Command::Theme => theme::toggle(),
             Command::NotesLarger | Command::NotesSmaller | Command::TimerPause | Command::TimerReset => {
@@ -324,6 +327,7 @@ pub fn Dialogs(ctx: DeckContext) -> impl IntoView {
         <overview::Overview ctx=ctx.clone()/>
         <goto::GoTo ctx=ctx.clone()/>
         <search::Search ctx=ctx.clone()/>
+        <follow::JoinDialog ctx=ctx.clone()/>
         <help::Help ctx/>
     }
 }

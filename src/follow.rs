@@ -24,13 +24,16 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::deck::DeckContext;
+use crate::deck::{DeckContext, Dialog};
+use crate::modal::Modal;
 use crate::panels::http::{self, CallError};
 use crate::sync::{page_hub, shared_signal, Inbox, Transport};
 use crate::{dom, print};
 
 const PRESENT_URL: &str = "/api/follow";
 const EVENTS_URL: &str = "/api/follow/events";
+const JOIN_URL: &str = "/api/follow/join";
+const JOIN_QR_URL: &str = "/api/follow/join.svg";
 const TOKEN_KEY: &str = "serverless-deck.token";
 const LEAD_STATUS_KEY: &str = "windows:follow-lead";
 const RETRY_FIRST: Duration = Duration::from_millis(500);
@@ -371,5 +374,67 @@ pub fn FollowBar(ctx: DeckContext) -> impl IntoView {
                 <button type="button" data-action="follow-back" on:click=back>"Back to the presenter"</button>
             </Show>
         </div>
+    }
+}
+
+/// How to join, as the server says (`GET /api/follow/join`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Join {
+    url: String,
+    followers: usize,
+}
+
+async fn ask_how_to_join() -> Result<Join, String> {
+    match http::get_json(JOIN_URL, &[]).await {
+        Ok(reply) => serde_json::from_value(reply.body)
+            .map_err(|e| format!("The server's answer is not understood: {e}")),
+        Err(CallError::Status { status: 404, .. }) => {
+            Err("This server has no follow mode. To let the room follow on their devices, start it on the \
+             room's network: cargo xtask serve --addr 0.0.0.0:8080"
+                .into())
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// `j`: the follow address, large and as a QR code, for the room to scan off the projector.
+#[component]
+pub fn JoinDialog(ctx: DeckContext) -> impl IntoView {
+    let state = ctx.dialog;
+    let join = RwSignal::new(None::<Result<Join, String>>);
+    // Asked afresh at each opening: the number of followers changes.
+    Effect::new(move |_| {
+        if state.get() == Some(Dialog::Join) {
+            join.set(None);
+            spawn_local(async move {
+                let answer = ask_how_to_join().await;
+                if !join.is_disposed() {
+                    join.set(Some(answer));
+                }
+            });
+        }
+    });
+    let body = move || match join.get() {
+        None => view! { <p class="join-note">"Asking the server…"</p> }.into_any(),
+        Some(Ok(Join { url, followers })) => {
+            let following = match followers {
+                0 => "No one follows yet.".to_owned(),
+                1 => "1 device follows.".to_owned(),
+                n => format!("{n} devices follow."),
+            };
+            view! {
+                <img class="join-qr" src=JOIN_QR_URL alt=format!("QR code for {url}") width="256" height="256"/>
+                <p class="join-url" data-testid="join-url">{url}</p>
+                <p class="join-note">"Slides and live demos follow the presenter. " {following}</p>
+            }
+            .into_any()
+        }
+        Some(Err(problem)) => view! { <p class="join-note" role="alert">{problem}</p> }.into_any(),
+    };
+    view! {
+        <Modal state kind=Dialog::Join label="Follow along" class="join">
+            <h2 class="modal-title">"Follow along on your device"</h2>
+            {body}
+        </Modal>
     }
 }

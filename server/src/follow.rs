@@ -7,20 +7,24 @@
 //! - `GET /api/follow/events` (anyone): server-sent events, each a `state` message; the first
 //!   carries everything recorded so far, so a late follower is in step at once. Followers have
 //!   no way to send anything: following is all they can do.
+//! - `GET /api/follow/join` and `/api/follow/join.svg` (anyone): the address the room opens, as
+//!   JSON and as a QR code, for the deck's "follow along" dialog on the projector.
 
 use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use deck_core::sync::{FollowReply, Message, SharedState};
 use futures_util::stream::{self, Stream};
+use serde::Serialize;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -70,7 +74,8 @@ impl FollowSetting {
 }
 
 /// The addresses the room can type: the one listened on, or for a wildcard (`0.0.0.0`, `::`)
-/// this machine's network addresses, IPv4 first (what people type).
+/// this machine's network addresses: the one of the default route first (the room's network,
+/// most likely), then IPv4 before IPv6 (what people type).
 pub fn reachable_origins(address: &SocketAddr) -> Vec<String> {
     let ips: Vec<IpAddr> = if address.ip().is_unspecified() {
         let mut ips: Vec<IpAddr> = if_addrs::get_if_addrs()
@@ -79,7 +84,8 @@ pub fn reachable_origins(address: &SocketAddr) -> Vec<String> {
             .map(|interface| interface.ip())
             .filter(|ip| !ip.is_loopback() && (address.is_ipv6() || ip.is_ipv4()) && !is_link_local(ip))
             .collect();
-        ips.sort_by_key(|ip| (ip.is_ipv6(), *ip));
+        let routed = default_route_ip();
+        ips.sort_by_key(|ip| (Some(*ip) != routed, ip.is_ipv6(), *ip));
         ips.dedup();
         if ips.is_empty() {
             vec![address.ip()]
@@ -92,6 +98,14 @@ pub fn reachable_origins(address: &SocketAddr) -> Vec<String> {
     ips.into_iter().map(|ip| format!("http://{}", SocketAddr::new(ip, address.port()))).collect()
 }
 
+/// This machine's address on the default route. Connecting a UDP socket sends nothing; it only
+/// asks the kernel which interface would carry the packets (to a documentation address).
+fn default_route_ip() -> Option<IpAddr> {
+    let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
+    socket.local_addr().ok().map(|address| address.ip())
+}
+
 fn is_link_local(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_link_local(),
@@ -101,6 +115,8 @@ fn is_link_local(ip: &IpAddr) -> bool {
 
 /// What the presenter has shared, and the followers it goes to.
 pub struct Room {
+    /// What the room can type to reach this server (see [`reachable_origins`]).
+    origins: Vec<String>,
     state: Mutex<SharedState>,
     /// Each change as the text of a `state` message.
     sender: broadcast::Sender<Arc<str>>,
@@ -108,8 +124,17 @@ pub struct Room {
 }
 
 impl Room {
-    pub fn new(closed: CancellationToken) -> Arc<Room> {
-        Arc::new(Room { state: Mutex::default(), sender: broadcast::channel(256).0, closed })
+    pub fn new(origins: Vec<String>, closed: CancellationToken) -> Arc<Room> {
+        Arc::new(Room { origins, state: Mutex::default(), sender: broadcast::channel(256).0, closed })
+    }
+
+    /// The follow page's address to show the room: the one this request came through, when
+    /// that is not loopback (the presenter reached the server by it, so can the room), else
+    /// this machine's network address.
+    pub fn follow_url(&self, host: Option<&str>) -> String {
+        let via_host = host.filter(|host| !is_loopback_host(host)).map(|host| format!("http://{host}"));
+        let origin = via_host.or_else(|| self.origins.first().cloned()).unwrap_or_default();
+        format!("{origin}/follow")
     }
 
     pub fn followers(&self) -> usize {
@@ -164,6 +189,14 @@ impl Room {
     }
 }
 
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The follow routes; `token` guards the presenter's.
 pub fn router(room: Arc<Room>, token: ControlToken) -> Router {
     let presenter_only = axum::middleware::from_fn_with_state(token, control::require);
@@ -173,7 +206,38 @@ pub fn router(room: Arc<Room>, token: ControlToken) -> Router {
             post(from_presenter).route_layer(presenter_only).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route("/api/follow/events", get(to_follower))
+        .route("/api/follow/join", get(join))
+        .route("/api/follow/join.svg", get(join_qr))
         .with_state(room)
+}
+
+/// How to join, for the deck's "follow along" dialog.
+#[derive(Debug, Serialize)]
+struct Join {
+    url: String,
+    followers: usize,
+}
+
+fn host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(HOST).and_then(|value| value.to_str().ok())
+}
+
+async fn join(State(room): State<Arc<Room>>, headers: HeaderMap) -> Json<Join> {
+    Json(Join { url: room.follow_url(host(&headers)), followers: room.followers() })
+}
+
+/// The follow address as a QR code: phones in the room scan the projector.
+async fn join_qr(State(room): State<Arc<Room>>, headers: HeaderMap) -> Response {
+    let url = room.follow_url(host(&headers));
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => {
+            let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(256, 256).build();
+            ([(CONTENT_TYPE, "image/svg+xml"), (CACHE_CONTROL, "no-cache")], svg).into_response()
+        }
+        Err(error) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, format!("no QR code for {url}: {error}")).into_response()
+        }
+    }
 }
 
 async fn from_presenter(
@@ -223,9 +287,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_follow_url_is_the_one_the_presenter_used_unless_that_is_loopback() {
+        let room = Room::new(vec!["http://192.168.1.20:8080".into()], CancellationToken::new());
+        assert_eq!(room.follow_url(Some("10.0.0.5:8080")), "http://10.0.0.5:8080/follow");
+        assert_eq!(room.follow_url(Some("deck.local:8080")), "http://deck.local:8080/follow");
+        for local in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST", "[::1]:8080"] {
+            assert_eq!(room.follow_url(Some(local)), "http://192.168.1.20:8080/follow", "{local}");
+        }
+        assert_eq!(room.follow_url(None), "http://192.168.1.20:8080/follow");
+    }
+
     #[tokio::test]
     async fn followers_get_everything_at_once_then_each_change_in_order() {
-        let room = Room::new(CancellationToken::new());
+        let room = Room::new(Vec::new(), CancellationToken::new());
         room.receive(state(&[(POSITION_KEY, json!({"slide": 4, "step": 0}))])).unwrap();
         let mut follower = Box::pin(room.subscribe());
         assert_eq!(room.followers(), 1);
@@ -244,7 +319,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_changes_go_out_and_hello_is_answered_with_everything() {
-        let room = Room::new(CancellationToken::new());
+        let room = Room::new(Vec::new(), CancellationToken::new());
         room.receive(state(&[("panel:3-1:result", json!("ok")), ("deck:position", json!(1))])).unwrap();
         let mut follower = Box::pin(room.subscribe());
         follower.next().await.unwrap();
@@ -264,7 +339,7 @@ mod tests {
 
     #[test]
     fn the_number_of_keys_is_bounded() {
-        let room = Room::new(CancellationToken::new());
+        let room = Room::new(Vec::new(), CancellationToken::new());
         let many: Vec<_> = (0..MAX_KEYS).map(|i| (format!("k{i}"), json!(i))).collect();
         room.receive(Message::State { values: many }).unwrap();
         room.receive(state(&[("k0", json!("changed"))])).unwrap();
@@ -276,7 +351,7 @@ mod tests {
     #[tokio::test]
     async fn streams_end_when_the_server_stops() {
         let closed = CancellationToken::new();
-        let room = Room::new(closed.clone());
+        let room = Room::new(Vec::new(), closed.clone());
         let mut follower = Box::pin(room.subscribe());
         follower.next().await.unwrap();
         closed.cancel();

@@ -88,8 +88,10 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let functions = config.functions.clone();
     let platform = Platform::start(config, log.clone(), shutdown.clone());
     let mut app = Router::new().merge(platform.router(token.clone()));
+    let origins = if follow { follow::reachable_origins(&address) } else { Vec::new() };
     if follow {
-        app = app.merge(follow::router(Room::new(shutdown.clone()), token.clone()));
+        let room = Room::new(origins.clone(), shutdown.clone());
+        app = app.merge(follow::router(room, token.clone()));
     }
     let app = app.merge(static_files::router(&cli.dist));
 
@@ -110,11 +112,9 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
         log.line(format!(
             "presenter token: {token} (send `Authorization: Bearer {token}` or ?token={token})"
         ));
-    }
-    if let (true, Some(token)) = (follow, token.value()) {
-        for origin in follow::reachable_origins(&address) {
+        for origin in &origins {
             log.line(format!("follow mode: the room opens {origin}/follow"));
-            log.line(format!("  present from {origin}/?token={token} (the deck then hides the token)"));
+            log.line(format!("  present from {origin}/?token={token} (the deck then hides the token; j shows the room how to join)"));
         }
     }
     log.line(format!("listening on http://{address}"));

@@ -108,7 +108,28 @@ async fn bad_messages_are_refused_with_a_reason() {
 async fn follow_mode_is_off_on_loopback_unless_asked_for() {
     let server = start("auto");
     assert!(!server.log().iter().any(|line| line.contains("token") || line.starts_with("follow mode")));
-    assert_eq!(client().get(server.url("/api/follow/events")).send().await.unwrap().status(), 404);
+    for path in ["/api/follow/events", "/api/follow/join", "/api/follow/join.svg"] {
+        assert_eq!(client().get(server.url(path)).send().await.unwrap().status(), 404, "{path}");
+    }
     let status = client().post(server.url("/api/follow")).body(position(1)).send().await.unwrap().status();
     assert!(status == 404 || status == 405, "{status}");
+}
+
+#[tokio::test]
+async fn the_join_address_is_served_as_text_and_as_a_qr_code() {
+    let server = start("on");
+    let (status, _, join) = json(client().get(server.url("/api/follow/join")).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(join, json!({"url": server.url("/follow"), "followers": 0}));
+    // Reached by a name the room can use, that name is the one to show.
+    let via_lan = client().get(server.url("/api/follow/join")).header("host", "10.0.0.7:8080").send();
+    let (_, _, join) = json(via_lan.await.unwrap()).await;
+    assert_eq!(join["url"], "http://10.0.0.7:8080/follow");
+
+    let qr = client().get(server.url("/api/follow/join.svg")).send().await.unwrap();
+    assert_eq!(support::header(qr.headers(), "content-type"), "image/svg+xml");
+    let svg = qr.text().await.unwrap();
+    assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
+    let other = client().get(server.url("/api/follow/join.svg")).header("host", "10.0.0.7:8080").send();
+    assert_ne!(other.await.unwrap().text().await.unwrap(), svg, "the code follows the address");
 }

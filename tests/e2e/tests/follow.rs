@@ -95,6 +95,16 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
     ensure!(follower.js(FN_CALLS).await? == 0, "the follower called the Lambda itself");
     follower.screenshot("follow-panel").await?;
 
+    // `j` shows the room where to go, as text and as a QR code.
+    presenter.press("j").await?;
+    presenter.wait_for("document.querySelector('[data-testid=join-url]')", SYNC).await?;
+    let url = presenter.text("[data-testid=join-url]").await?;
+    ensure!(url == format!("{}/follow", server.url), "join address {url}");
+    presenter.wait_for("document.querySelector('.join-qr')?.naturalWidth > 200", SYNC).await?;
+    ensure!(presenter.text("dialog[open] .join-note").await?.ends_with("1 device follows."));
+    presenter.screenshot("follow-join").await?;
+    presenter.press(keys::ESCAPE).await?;
+
     // A device that joins late (or reloads) is in step at once, panel included.
     follower.client.goto("about:blank").await?;
     follower.client.goto(&format!("{}/follow", server.url)).await?;
@@ -134,6 +144,9 @@ async fn follow_says_when_the_server_has_no_follow_mode() -> Result<()> {
     follower.client.goto(&format!("{}/follow", server.url)).await?;
     follower.wait_for(&at(1), LOAD).await?;
     follower.wait_for(&format!("({STATUS}).includes('no follow mode')"), SYNC).await?;
+    follower.press("j").await?;
+    follower.wait_for("(document.querySelector('dialog[open] [role=alert]')?.textContent ?? '').includes('--addr 0.0.0.0:8080')", SYNC).await?;
+    follower.press(keys::ESCAPE).await?;
     // Still a deck to browse.
     follower.press(keys::RIGHT).await?;
     follower.wait_for(&at(2), SYNC).await?;
