@@ -152,3 +152,27 @@ async fn follow_says_when_the_server_has_no_follow_mode() -> Result<()> {
     follower.wait_for(&at(2), SYNC).await?;
     follower.close().await
 }
+
+#[tokio::test]
+async fn a_phone_follows_in_read_mode_scrolled_to_the_presenters_slide() -> Result<()> {
+    let server = Server::start_with(&["--follow", "on"]).await?;
+    let token = server.presenter_token()?;
+    let presenter = Browser::start().await?;
+    presenter.client.goto(&format!("{}/?token={token}#/1", server.url)).await?;
+    presenter.wait_for(&at(1), LOAD).await?;
+    let phone = Browser::start_sized(390, 844).await?;
+    phone.client.goto(&format!("{}/follow", server.url)).await?;
+    phone.wait_for("document.querySelector('main.deck.read')", LOAD).await?;
+    phone.wait_for(&format!("{STATUS} === 'Following the presenter'"), SYNC).await?;
+
+    presenter.press("g").await?;
+    presenter.wait_for("document.activeElement?.id === 'goto-number'", SYNC).await?;
+    presenter.type_keys(&format!("12{}", keys::ENTER)).await?;
+    // At the top of the screen, below the page's margin.
+    let slide_on_top =
+        "(t => t >= 0 && t < 40)(document.querySelector(\"section.slide[data-slide='12']\").getBoundingClientRect().top)";
+    phone.wait_for(&format!("location.hash === '#/12' && {slide_on_top}"), SYNC).await?;
+    phone.screenshot("follow-phone").await?;
+    phone.close().await?;
+    presenter.close().await
+}
