@@ -36,6 +36,8 @@ const JOIN_URL: &str = "/api/follow/join";
 const JOIN_QR_URL: &str = "/api/follow/join.svg";
 const TOKEN_KEY: &str = "serverless-deck.token";
 const LEAD_STATUS_KEY: &str = "windows:follow-lead";
+/// How often the speaker view's count of followers is refreshed between the presenter's moves.
+const COUNT_EVERY: Duration = Duration::from_secs(10);
 const RETRY_FIRST: Duration = Duration::from_millis(500);
 const RETRY_MAX: Duration = Duration::from_secs(5);
 
@@ -134,6 +136,25 @@ pub fn lead(notice: RwSignal<Option<String>>) {
     });
     if let Err(error) = connected {
         crate::sync::report(&error);
+        return;
+    }
+    // Each reply carries the count as of that move; between moves it is asked for. The
+    // interval lasts as long as the page, as leading does.
+    let refresh = move || {
+        spawn_local(async move {
+            let live = |status: LeadStatus| matches!(status, LeadStatus::Live { .. });
+            if !live(status.get_untracked()) {
+                return;
+            }
+            if let Ok(join) = ask_how_to_join().await {
+                if live(status.get_untracked()) {
+                    status.set(LeadStatus::Live { followers: join.followers });
+                }
+            }
+        })
+    };
+    if let Err(error) = set_interval_with_handle(refresh, COUNT_EVERY) {
+        leptos::logging::warn!("follow mode: the count of followers will only update on moves: {error:?}");
     }
 }
 

@@ -118,6 +118,17 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
         .wait_for("document.querySelector('[data-testid=follow-lead]')?.textContent === 'Follow mode: 1 device follows'", SYNC)
         .await?;
     presenter.screenshot("follow-speaker-view").await?;
+    // A device joining while the presenter stands still is counted within seconds.
+    let second = Browser::start().await?;
+    second.client.goto(&format!("{}/follow", server.url)).await?;
+    second.wait_for(&at(invoke), LOAD).await?;
+    presenter
+        .wait_for(
+            "document.querySelector('[data-testid=follow-lead]')?.textContent === 'Follow mode: 2 devices follow'",
+            Duration::from_secs(15),
+        )
+        .await?;
+    second.close().await?;
     follower.close().await?;
     presenter.close().await
 }
