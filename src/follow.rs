@@ -300,12 +300,11 @@ pub enum FollowStatus {
     Off,
 }
 
-/// The follower's side: an `EventSource` that hands each message to the hub.
+/// The follower's side: an event stream whose messages go to the hub. The stream is closed
+/// while the page sits in the back/forward cache (a page nobody sees does not follow, nor count
+/// as following) and opened again when it comes back; its first message brings everything.
 struct Follower {
-    source: web_sys::EventSource,
-    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_open: Closure<dyn FnMut()>,
-    _on_error: Closure<dyn FnMut()>,
+    _stream: Rc<RefCell<Option<EventStream>>>,
 }
 
 impl Transport for Follower {
@@ -319,6 +318,37 @@ impl Follower {
         presenter_at: RwSignal<Option<Position>>,
         status: RwSignal<FollowStatus>,
     ) -> Result<Follower, crate::sync::SyncError> {
+        let start = move || EventStream::open(inbox.clone(), presenter_at, status);
+        let stream = Rc::new(RefCell::new(Some(start()?)));
+        let hidden = stream.clone();
+        let on_hide = window_event_listener(leptos::ev::pagehide, move |_| drop(hidden.borrow_mut().take()));
+        let shown = stream.clone();
+        let on_show = window_event_listener(leptos::ev::pageshow, move |_| {
+            if shown.borrow().is_none() {
+                status.set(FollowStatus::Connecting);
+                *shown.borrow_mut() = start().ok();
+            }
+        });
+        // Both last as long as the page, as following does.
+        std::mem::forget((on_hide, on_show));
+        Ok(Follower { _stream: stream })
+    }
+}
+
+/// One `EventSource` and its listeners; dropping it closes the connection.
+struct EventStream {
+    source: web_sys::EventSource,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_open: Closure<dyn FnMut()>,
+    _on_error: Closure<dyn FnMut()>,
+}
+
+impl EventStream {
+    fn open(
+        inbox: Inbox,
+        presenter_at: RwSignal<Option<Position>>,
+        status: RwSignal<FollowStatus>,
+    ) -> Result<EventStream, crate::sync::SyncError> {
         let source = web_sys::EventSource::new(EVENTS_URL).map_err(|e| crate::sync::SyncError::Channel {
             name: EVENTS_URL.to_owned(),
             reason: e.as_string().unwrap_or_else(|| format!("{e:?}")),
@@ -346,12 +376,16 @@ impl Follower {
         source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Follower { source, _on_message: on_message, _on_open: on_open, _on_error: on_error })
+        Ok(EventStream { source, _on_message: on_message, _on_open: on_open, _on_error: on_error })
     }
 }
 
-impl Drop for Follower {
+impl Drop for EventStream {
     fn drop(&mut self) {
+        // Unhooked first: nothing may call the listeners once they are gone.
+        self.source.set_onmessage(None);
+        self.source.set_onopen(None);
+        self.source.set_onerror(None);
         self.source.close();
     }
 }

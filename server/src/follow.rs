@@ -32,6 +32,9 @@ use crate::control::{self, ControlToken};
 
 /// Far above what a deck shares (its position and a few values per panel).
 pub const MAX_KEYS: usize = 1_000;
+/// A follower that left is noticed at the next write to its stream, so writes come often enough
+/// for the presenter's count of followers to stay close to the truth.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// One message; a panel's results are a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
@@ -252,7 +255,7 @@ async fn to_follower(
     State(room): State<Arc<Room>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     let events = stream::StreamExt::map(room.subscribe(), |text| Ok(Event::default().data(&*text)));
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 
 #[cfg(test)]

@@ -164,6 +164,23 @@ impl Browser {
         Ok(path)
     }
 
+    /// `g`, the number, Enter: the deck's own "go to", waiting for the hash to show `slide`.
+    pub async fn go_to(&self, slide: u64) -> Result<()> {
+        self.press("g").await?;
+        self.wait_for("document.activeElement?.id === 'goto-number'", Duration::from_secs(5)).await?;
+        self.type_keys(&format!("{slide}{}", keys::ENTER)).await?;
+        self.wait_for(&format!("location.hash === '#/{slide}'"), Duration::from_secs(5)).await
+    }
+
+    /// The 1-based number of the first slide holding an element matching `css` (e.g. a panel).
+    pub async fn first_slide_with(&self, css: &str) -> Result<u64> {
+        let script = format!(
+            "const s = [...document.querySelectorAll('section.slide')].find(s => s.querySelector('{css}'));
+             return s ? Number(s.dataset.slide) : null;"
+        );
+        self.js(&script).await?.as_u64().with_context(|| format!("no slide contains `{css}`"))
+    }
+
     /// Polls `condition` (a JS expression) until it is true, for up to `timeout`.
     pub async fn wait_for(&self, condition: &str, timeout: Duration) -> Result<()> {
         let script = format!("return !!({condition});");

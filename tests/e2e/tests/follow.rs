@@ -3,7 +3,7 @@
 //! itself), may browse away and come back, and can drive nothing.
 use std::time::Duration;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use deck_e2e::{keys, Browser, Server};
 
 const LOAD: Duration = Duration::from_secs(15);
@@ -15,13 +15,6 @@ const FN_CALLS: &str =
 
 fn at(slide: u64) -> String {
     format!("location.hash === '#/{slide}' && document.querySelector(\"section.slide[data-slide='{slide}']:not([hidden])\")")
-}
-
-/// The 1-based number of the first slide holding an invoke panel.
-async fn invoke_slide(browser: &Browser) -> Result<u64> {
-    let script = "const s = [...document.querySelectorAll('section.slide')].find(s => s.querySelector('[data-panel=invoke]'));
-                  return s ? Number(s.dataset.slide) : null;";
-    browser.js(script).await?.as_u64().context("no slide holds an invoke panel")
 }
 
 #[tokio::test]
@@ -36,6 +29,7 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
     let presenter = Browser::start().await?;
     presenter.client.goto(&format!("{}/?token={token}#/2", server.url)).await?;
     presenter.wait_for(&at(2), LOAD).await?;
+    let audience = presenter.client.window().await?;
     // The token leaves the address bar (a projector shows it) but stays with the tab.
     presenter.wait_for("location.search === ''", SYNC).await?;
 
@@ -71,11 +65,8 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
     ensure!(refused == 401, "a follower's POST got {refused}");
 
     // A panel result reaches the follower, which does not call the Lambda itself.
-    let invoke = invoke_slide(&presenter).await?;
-    presenter.press("g").await?;
-    presenter.wait_for("document.activeElement?.id === 'goto-number'", SYNC).await?;
-    presenter.type_keys(&format!("{invoke}{}", keys::ENTER)).await?;
-    presenter.wait_for(&at(invoke), SYNC).await?;
+    let invoke = presenter.first_slide_with("[data-panel=invoke]").await?;
+    presenter.go_to(invoke).await?;
     follower.wait_for(&at(invoke), SYNC).await?;
     let panel = format!("section.slide[data-slide='{invoke}'] [data-panel=invoke]");
     presenter
@@ -118,17 +109,28 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
         .wait_for("document.querySelector('[data-testid=follow-lead]')?.textContent === 'Follow mode: 1 device follows'", SYNC)
         .await?;
     presenter.screenshot("follow-speaker-view").await?;
-    // A device joining while the presenter stands still is counted within seconds.
+    // A device joining while the presenter stands still is counted within seconds; the page the
+    // follower left above (kept in the back/forward cache) no longer counts.
     let second = Browser::start().await?;
     second.client.goto(&format!("{}/follow", server.url)).await?;
     second.wait_for(&at(invoke), LOAD).await?;
     presenter
         .wait_for(
             "document.querySelector('[data-testid=follow-lead]')?.textContent === 'Follow mode: 2 devices follow'",
-            Duration::from_secs(15),
+            Duration::from_secs(25),
         )
         .await?;
     second.close().await?;
+
+    // Back from another page, out of the back/forward cache, the follower follows again.
+    follower.js("window.keptInCache = true").await?;
+    follower.client.goto("about:blank").await?;
+    follower.client.back().await?;
+    follower.wait_for("window.keptInCache === true", LOAD).await?;
+    presenter.switch_to(&audience).await?;
+    presenter.press(keys::RIGHT).await?;
+    follower.wait_for(&at(invoke + 1), SYNC).await?;
+    follower.wait_for(&format!("{STATUS} === 'Following the presenter'"), SYNC).await?;
     follower.close().await?;
     presenter.close().await
 }
@@ -176,9 +178,7 @@ async fn a_phone_follows_in_read_mode_scrolled_to_the_presenters_slide() -> Resu
     phone.wait_for("document.querySelector('main.deck.read')", LOAD).await?;
     phone.wait_for(&format!("{STATUS} === 'Following the presenter'"), SYNC).await?;
 
-    presenter.press("g").await?;
-    presenter.wait_for("document.activeElement?.id === 'goto-number'", SYNC).await?;
-    presenter.type_keys(&format!("12{}", keys::ENTER)).await?;
+    presenter.go_to(12).await?;
     // At the top of the screen, below the page's margin.
     let slide_on_top =
         "(t => t >= 0 && t < 40)(document.querySelector(\"section.slide[data-slide='12']\").getBoundingClientRect().top)";

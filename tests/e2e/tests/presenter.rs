@@ -21,22 +21,6 @@ async fn open_deck(server: &Server, browser: &Browser, path: &str) -> Result<u64
     browser.js(TOTAL).await?.as_u64().context("slide count")
 }
 
-/// The 1-based number of the first slide matching `css` (e.g. one with a panel).
-async fn first_slide_with(browser: &Browser, css: &str) -> Result<u64> {
-    let script = format!(
-        "const s = [...document.querySelectorAll('section.slide')].find(s => s.querySelector('{css}'));
-         return s ? Number(s.dataset.slide) : null;"
-    );
-    browser.js(&script).await?.as_u64().with_context(|| format!("no slide contains `{css}`"))
-}
-
-async fn go_to(browser: &Browser, slide: u64) -> Result<()> {
-    browser.press("g").await?;
-    browser.wait_for("document.activeElement?.id === 'goto-number'", SYNC).await?;
-    browser.type_keys(&format!("{slide}{}", keys::ENTER)).await?;
-    browser.wait_for(&format!("location.hash === '#/{slide}'"), SYNC).await
-}
-
 #[tokio::test]
 async fn speaker_view_and_audience_stay_in_step_with_panels_mirrored() -> Result<()> {
     let server = Server::start().await?;
@@ -73,8 +57,8 @@ async fn speaker_view_and_audience_stay_in_step_with_panels_mirrored() -> Result
     browser.wait_for(&format!("{theme} === {light_or_dark}"), SYNC).await?;
 
     // Reveal steps travel both ways.
-    let stepped = first_slide_with(&browser, ".block.pending").await?;
-    go_to(&browser, stepped).await?;
+    let stepped = browser.first_slide_with(".block.pending").await?;
+    browser.go_to(stepped).await?;
     browser.press(keys::RIGHT).await?;
     browser.wait_for(&format!("location.hash === '#/{stepped}/1'"), SYNC).await?;
     assert!(browser.text(".presenter-count").await?.contains("step 1 of"));
@@ -91,8 +75,8 @@ async fn speaker_view_and_audience_stay_in_step_with_panels_mirrored() -> Result
 
     // What the speaker types and the result of the call appear in the audience's window,
     // which makes no request of its own.
-    let invoke = first_slide_with(&browser, "[data-panel=invoke]").await?;
-    go_to(&browser, invoke).await?;
+    let invoke = browser.first_slide_with("[data-panel=invoke]").await?;
+    browser.go_to(invoke).await?;
     let panel = format!("section.slide[data-slide='{invoke}'] [data-panel=invoke]");
     browser
         .js(&format!(
@@ -265,7 +249,7 @@ async fn go_to_and_search_find_slides_and_notes() -> Result<()> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
     let total = open_deck(&server, &browser, "#/1").await?;
-    go_to(&browser, 12).await?;
+    browser.go_to(12).await?;
 
     // A number that is not a slide says so and stays put.
     browser.press("g").await?;
@@ -346,7 +330,7 @@ async fn read_mode_is_automatic_on_narrow_screens_and_panels_still_work() -> Res
     browser.press(keys::RIGHT).await?;
     assert_eq!(browser.js("return location.hash").await?, "#/1");
 
-    let invoke = first_slide_with(&browser, "[data-panel=invoke]").await?;
+    let invoke = browser.first_slide_with("[data-panel=invoke]").await?;
     let panel = format!("section.slide[data-slide='{invoke}'] [data-panel=invoke]");
     browser.js(&format!("document.querySelector(\"{panel}\").scrollIntoView()")).await?;
     browser.js(&format!("document.querySelector(\"{panel} [data-testid=invoke]\").click()")).await?;
