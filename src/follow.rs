@@ -16,7 +16,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use deck_core::sync::{FollowReply, Message, SharedState, POSITION_KEY, WINDOWS_ONLY};
+use deck_core::sync::{FollowReply, Message, Outbox, POSITION_KEY};
 use deck_core::Position;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -158,33 +158,6 @@ pub fn lead(notice: RwSignal<Option<String>>) {
     }
 }
 
-/// What waits to be sent: a hello, and the latest value of each key changed since the last send.
-#[derive(Default)]
-struct Outbox {
-    hello: bool,
-    values: SharedState,
-}
-
-impl Outbox {
-    fn take(&mut self) -> Option<Message> {
-        if std::mem::take(&mut self.hello) {
-            Some(Message::Hello)
-        } else if !self.values.is_empty() {
-            Some(Message::State { values: self.values.take() })
-        } else {
-            None
-        }
-    }
-
-    /// A message that failed goes back, beneath anything newer.
-    fn put_back(&mut self, message: Message) {
-        match message {
-            Message::Hello => self.hello = true,
-            Message::State { values } => self.values.underlay(values),
-        }
-    }
-}
-
 struct LeaderState {
     token: String,
     inbox: Inbox,
@@ -206,15 +179,7 @@ impl Transport for Leader {
         if leader.stopped.get() {
             return;
         }
-        {
-            let mut outbox = leader.outbox.borrow_mut();
-            match message {
-                Message::Hello => outbox.hello = true,
-                Message::State { values } => {
-                    outbox.values.update(for_the_room(values.clone()));
-                }
-            }
-        }
+        leader.outbox.borrow_mut().push(message);
         if !leader.sending.replace(true) {
             spawn_local(send_loop(leader.clone()));
         }
@@ -235,7 +200,8 @@ async fn send_loop(leader: Rc<LeaderState>) {
                     // The room's state wins (a reloaded presenter page catches up); then the
                     // room gets the rest of this page's, which nobody asked for.
                     leader.inbox.receive(Message::State { values: reply.values });
-                    leader.outbox.borrow_mut().values.update(for_the_room(leader.inbox.known()));
+                    let known = Message::State { values: leader.inbox.known() };
+                    leader.outbox.borrow_mut().push(&known);
                 }
             }
             Ok(Err(error)) => {
@@ -270,14 +236,9 @@ async fn send_loop(leader: Rc<LeaderState>) {
     leader.sending.set(false);
 }
 
-/// Leaves out what stays among this browser's windows.
-fn for_the_room(values: Vec<(String, serde_json::Value)>) -> Vec<(String, serde_json::Value)> {
-    values.into_iter().filter(|(key, _)| !key.starts_with(WINDOWS_ONLY)).collect()
-}
-
 fn stop(leader: &LeaderState, status: LeadStatus) {
     leader.stopped.set(true);
-    *leader.outbox.borrow_mut() = Outbox::default();
+    leader.outbox.borrow_mut().clear();
     leader.status.set(status);
 }
 

@@ -102,6 +102,52 @@ impl SharedState {
     }
 }
 
+/// What a presenter's page has yet to send to the room: a hello, and the latest value of each
+/// key changed since the last send. One request at a time takes it all, so changes made during a
+/// slow request go out merged and in order, never overtaking each other.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    hello: bool,
+    values: SharedState,
+}
+
+impl Outbox {
+    /// Queues a message; values under [`WINDOWS_ONLY`] stay out.
+    pub fn push(&mut self, message: &Message) {
+        match message {
+            Message::Hello => self.hello = true,
+            Message::State { values } => {
+                let for_the_room = values.iter().filter(|(key, _)| !key.starts_with(WINDOWS_ONLY));
+                self.values.update(for_the_room.cloned().collect());
+            }
+        }
+    }
+
+    /// The next message to send: the hello first (its answer may change what is held), then
+    /// every queued value in one message.
+    pub fn take(&mut self) -> Option<Message> {
+        if std::mem::take(&mut self.hello) {
+            Some(Message::Hello)
+        } else if !self.values.is_empty() {
+            Some(Message::State { values: self.values.take() })
+        } else {
+            None
+        }
+    }
+
+    /// A message that failed goes back, beneath anything queued since.
+    pub fn put_back(&mut self, message: Message) {
+        match message {
+            Message::Hello => self.hello = true,
+            Message::State { values } => self.values.underlay(values),
+        }
+    }
+
+    pub fn clear(&mut self) {
+        *self = Outbox::default();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +184,48 @@ mod tests {
         assert_eq!(batch, pairs(&[("b", json!(5)), ("c", json!(4))]));
         assert_eq!(state.update(pairs(&[("a", json!(9)), ("a", json!(1))])), Vec::new(), "there and back");
         assert_eq!(state.snapshot(), pairs(&[("a", json!(1)), ("b", json!(5)), ("c", json!(4))]));
+    }
+
+    #[test]
+    fn the_outbox_merges_what_piles_up_and_sends_hello_first() {
+        let mut outbox = Outbox::default();
+        assert_eq!(outbox.take(), None);
+        for slide in 1..=3 {
+            outbox.push(&Message::State { values: pairs(&[(POSITION_KEY, json!(slide))]) });
+        }
+        outbox.push(&Message::State { values: pairs(&[("panel:2-1:name", json!("Ada"))]) });
+        outbox.push(&Message::Hello);
+        assert_eq!(outbox.take(), Some(Message::Hello));
+        let batch =
+            Message::State { values: pairs(&[(POSITION_KEY, json!(3)), ("panel:2-1:name", json!("Ada"))]) };
+        assert_eq!(outbox.take(), Some(batch));
+        assert_eq!(outbox.take(), None);
+    }
+
+    #[test]
+    fn a_failed_send_goes_back_beneath_newer_changes() {
+        let mut outbox = Outbox::default();
+        outbox.push(&Message::State { values: pairs(&[(POSITION_KEY, json!(4)), ("panel:a", json!(1))]) });
+        let failed = outbox.take().unwrap();
+        outbox.push(&Message::State { values: pairs(&[(POSITION_KEY, json!(5))]) });
+        outbox.put_back(failed);
+        let retry = Message::State { values: pairs(&[(POSITION_KEY, json!(5)), ("panel:a", json!(1))]) };
+        assert_eq!(outbox.take(), Some(retry), "the newer position wins, the older panel value is kept");
+        outbox.put_back(Message::Hello);
+        assert_eq!(outbox.take(), Some(Message::Hello));
+    }
+
+    #[test]
+    fn windows_only_values_stay_out_of_the_room() {
+        let mut outbox = Outbox::default();
+        let lead = format!("{WINDOWS_ONLY}follow-lead");
+        outbox.push(&Message::State { values: pairs(&[(&lead, json!("live")), (POSITION_KEY, json!(1))]) });
+        assert_eq!(outbox.take(), Some(Message::State { values: pairs(&[(POSITION_KEY, json!(1))]) }));
+        outbox.push(&Message::State { values: pairs(&[(&lead, json!("off"))]) });
+        assert_eq!(outbox.take(), None);
+        outbox.push(&Message::Hello);
+        outbox.clear();
+        assert_eq!(outbox.take(), None);
     }
 
     #[test]
