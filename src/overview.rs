@@ -1,9 +1,11 @@
 //! The overview (`o`): every slide as a picture in a grid. Arrow keys move between them, Enter
-//! or a click jumps there; Esc or `o` closes. The grid is made once, when the page is first idle
-//! (or on opening, if that comes first), as one piece of HTML (one parse for hundreds of slides)
-//! with one click handler for all. Opening it only marks the current slide and moves the focus
-//! there; off-screen thumbnails are skipped by `content-visibility`.
+//! or a click jumps there; Esc or `o` closes. The grid is made once, right after the first slide
+//! is painted (or on opening, if that comes first), as one piece of HTML (one parse for hundreds
+//! of slides) with one click handler for all. Opening it only marks the current slide and moves
+//! the focus there; off-screen thumbnails are skipped by `content-visibility`, and the frame that
+//! opens it draws only the pictures on screen.
 use std::fmt::Write;
+use std::time::Duration;
 
 use deck_core::nav::GridMove;
 use deck_core::Deck;
@@ -19,20 +21,35 @@ type Grid = NodeRef<leptos::html::Ol>;
 #[component]
 pub fn Overview(ctx: DeckContext) -> impl IntoView {
     let state = ctx.dialog;
-    let built = RwSignal::new(false);
     let grid: Grid = NodeRef::new();
-    // In the closed dialog the grid costs no layout or paint, only its parse.
-    request_idle_callback(move || built.set(true));
+    let build = {
+        let (deck, built) = (ctx.deck.clone(), StoredValue::new(false));
+        move || {
+            let Some(list) = grid.get_untracked() else { return };
+            if !built.get_value() {
+                built.set_value(true);
+                list.set_inner_html(&grid_html(&deck));
+            }
+        }
+    };
+    // Parsing the grid takes tens of ms: done before anyone asks for it, yet after the first
+    // slide is on screen (a timer set in a frame callback runs once that frame is painted).
+    // In the closed dialog the grid costs no style, layout or paint, only its parse.
+    request_animation_frame({
+        let build = build.clone();
+        move || set_timeout(build, Duration::ZERO)
+    });
     Effect::new(move |_| {
         if state.get() == Some(Dialog::Overview) {
-            built.set(true);
+            build();
             let current = ctx.pos.get_untracked().slide;
-            // Once the grid is in the page and the dialog shown.
-            request_animation_frame(move || focus_current(grid, current));
+            // Once the dialog is shown.
+            request_animation_frame(move || {
+                focus_current(grid, current);
+                draw_only_on_screen(grid);
+            });
         }
     });
-    let deck = ctx.deck.clone();
-    let thumbnails = move || if built.get() { grid_html(&deck) } else { String::new() };
     let on_click = {
         let ctx = ctx.clone();
         move |e: leptos::ev::MouseEvent| {
@@ -62,7 +79,7 @@ pub fn Overview(ctx: DeckContext) -> impl IntoView {
         <Modal state kind=Dialog::Overview label="All slides" class="overview">
             <h2 class="modal-title">"All slides"</h2>
             <p class="modal-hint">"Arrow keys move, Enter opens, Esc closes."</p>
-            <ol class="overview-grid" node_ref=grid inner_html=thumbnails on:click=on_click on:keydown=on_keydown></ol>
+            <ol class="overview-grid" node_ref=grid on:click=on_click on:keydown=on_keydown></ol>
         </Modal>
     }
 }
@@ -104,6 +121,40 @@ fn focus_current(grid: Grid, current: usize) {
     if let Ok(thumb) = thumb.dyn_into::<web_sys::HtmlElement>() {
         let _ = thumb.focus();
     }
+}
+
+/// Lets the frame that opens the grid draw only the pictures in the window. On its own,
+/// `content-visibility: auto` also draws those up to one and a half windows further on (for
+/// smooth scrolling): twice as many as are seen, all in the opening frame. Here the others are
+/// hidden (presenter.css) until that frame is painted, then left to `content-visibility: auto`.
+/// Positions are final before any thumbnail is drawn (their height is fixed in presenter.css);
+/// run after [`focus_current`], which brings layout up to date, reading them costs little.
+fn draw_only_on_screen(grid: Grid) {
+    let Some(list) = grid.get_untracked() else { return };
+    let Ok(items) = list.query_selector_all(":scope > li") else { return };
+    let item = |i: u32| items.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok());
+    let height = window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+    // The grid fills row after row, so tops and bottoms grow with the index: binary searches.
+    let indices: Vec<u32> = (0..items.length()).collect();
+    let rect = |i: &u32| item(*i).map(|li| li.get_bounding_client_rect());
+    let first = indices.partition_point(|i| rect(i).is_some_and(|r| r.bottom() <= 0.0));
+    let end = indices.partition_point(|i| rect(i).is_some_and(|r| r.top() < height));
+    let Some(on_screen) = indices.get(first..end) else { return };
+    let on_screen: Vec<web_sys::Element> = on_screen.iter().filter_map(|i| item(*i)).collect();
+    for li in &on_screen {
+        let _ = li.set_attribute("data-on-screen", "");
+    }
+    let _ = list.set_attribute("data-first-frame", "");
+    // A task set now runs once this frame is painted.
+    set_timeout(
+        move || {
+            let _ = list.remove_attribute("data-first-frame");
+            for li in on_screen {
+                let _ = li.remove_attribute("data-on-screen");
+            }
+        },
+        Duration::ZERO,
+    );
 }
 
 fn move_focus(grid: Grid, moved: GridMove) {
