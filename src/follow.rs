@@ -20,7 +20,7 @@ use deck_core::sync::{FollowReply, Message, Outbox, POSITION_KEY};
 use deck_core::Position;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -73,9 +73,8 @@ fn forget_token() {
     }
 }
 
-/// How leading the room goes, as the speaker view shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+/// How leading the room goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeadStatus {
     /// No token: this deck leads no one.
     Idle,
@@ -105,9 +104,28 @@ impl LeadStatus {
     }
 }
 
-/// The follow status shared by this browser's deck windows.
-pub fn lead_status() -> RwSignal<LeadStatus> {
-    shared_signal(LEAD_STATUS_KEY, LeadStatus::Idle)
+/// What the speaker view says of follow mode, shared by this browser's deck windows (the deck
+/// window leads, the speaker view shows it).
+pub fn lead_description() -> RwSignal<Option<String>> {
+    shared_signal(LEAD_STATUS_KEY, None)
+}
+
+/// The leader's status, and its description for the speaker view.
+#[derive(Clone)]
+struct Status {
+    now: Rc<Cell<LeadStatus>>,
+    shown: RwSignal<Option<String>>,
+}
+
+impl Status {
+    fn get(&self) -> LeadStatus {
+        self.now.get()
+    }
+
+    fn set(&self, status: LeadStatus) {
+        self.now.set(status);
+        self.shown.set(status.describe());
+    }
 }
 
 thread_local! {
@@ -121,7 +139,7 @@ pub fn lead(notice: RwSignal<Option<String>>) {
     if print::is_snapshot() || LEADING.replace(true) {
         return;
     }
-    let status = lead_status();
+    let status = Status { now: Rc::new(Cell::new(LeadStatus::Idle)), shown: lead_description() };
     status.set(LeadStatus::Connecting);
     let connected = page_hub().connect(|inbox| {
         Ok(Leader(Rc::new(LeaderState {
@@ -130,7 +148,7 @@ pub fn lead(notice: RwSignal<Option<String>>) {
             outbox: RefCell::default(),
             sending: Cell::new(false),
             stopped: Cell::new(false),
-            status,
+            status: status.clone(),
             notice,
         })))
     });
@@ -141,13 +159,14 @@ pub fn lead(notice: RwSignal<Option<String>>) {
     // Each reply carries the count as of that move; between moves it is asked for. The
     // interval lasts as long as the page, as leading does.
     let refresh = move || {
+        let status = status.clone();
         spawn_local(async move {
             let live = |status: LeadStatus| matches!(status, LeadStatus::Live { .. });
-            if !live(status.get_untracked()) {
+            if !live(status.get()) {
                 return;
             }
             if let Ok(join) = ask_how_to_join().await {
-                if live(status.get_untracked()) {
+                if live(status.get()) {
                     status.set(LeadStatus::Live { followers: join.followers });
                 }
             }
@@ -166,7 +185,7 @@ struct LeaderState {
     sending: Cell<bool>,
     /// Refused or off: nothing more is sent.
     stopped: Cell<bool>,
-    status: RwSignal<LeadStatus>,
+    status: Status,
     notice: RwSignal<Option<String>>,
 }
 

@@ -26,7 +26,7 @@ pub fn PresenterView(deck: Deck) -> impl IntoView {
     let ctx = DeckContext::new(deck, Scope::Presenter);
     sync::connect_windows();
     // The deck window leads the room (see `follow`); this one shows how that goes.
-    let lead = follow::lead_status();
+    let lead = follow::lead_description();
     follow_the_hash(&ctx);
 
     let notes_px = RwSignal::new(
@@ -143,7 +143,7 @@ pub fn PresenterView(deck: Deck) -> impl IntoView {
                     <button type="button" on:click=move |_| reset()>"Reset"</button>
                 </div>
                 <p class="wall-clock"><span class="sr-only">"Time of day: "</span>{move || clock.get()}</p>
-                {move || lead.get().describe().map(|text| view! { <p class="follow-lead" data-testid="follow-lead">{text}</p> })}
+                {move || lead.get().map(|text| view! { <p class="follow-lead" data-testid="follow-lead">{text}</p> })}
                 <button type="button" on:click=move |_| ctx.dialog.set(Some(Dialog::Help))>"Shortcuts (?)"</button>
             </header>
             <section class="presenter-current" aria-label="Current slide">

@@ -336,7 +336,7 @@ mod tests {
         assert_eq!(reply.followers, 1);
         assert_eq!(
             reply.values,
-            vec![("deck:position".into(), json!(2)), ("panel:3-1:result".into(), json!("ok"))]
+            vec![("panel:3-1:result".into(), json!("ok")), ("deck:position".into(), json!(2))]
         );
     }
 

@@ -2,8 +2,6 @@
 //! server: the wire format shared by the browser (`src/sync.rs`, `src/follow.rs`) and the server
 //! (`server/src/follow.rs`). Shared state is JSON values by key, e.g. `deck:position` or
 //! `panel:3-1:history`.
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -45,24 +43,27 @@ pub struct FollowReply {
     pub values: Vec<(String, Value)>,
 }
 
-/// The latest value of each key.
+/// The latest value of each key, in the order keys were first set. A list, not a map: a deck
+/// shares a few dozen keys, and in the browser every generic map costs download size.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SharedState(BTreeMap<String, Value>);
+pub struct SharedState(Vec<(String, Value)>);
 
 impl SharedState {
     /// Records `values` in order (a later value for a key wins) and returns those that changed
     /// something, each key once with its final value.
     pub fn update(&mut self, values: Vec<(String, Value)>) -> Vec<(String, Value)> {
-        let mut before = BTreeMap::new();
+        let mut before: Vec<(String, Option<Value>)> = Vec::new();
         for (key, value) in values {
-            let old = self.0.insert(key.clone(), value);
-            before.entry(key).or_insert(old);
+            let old = self.set(key.clone(), value);
+            if !before.iter().any(|(seen, _)| *seen == key) {
+                before.push((key, old));
+            }
         }
         // Compared with the value before the batch: a key set there and back is no change.
         before
             .into_iter()
             .filter_map(|(key, old)| {
-                let now = &self.0[&key];
+                let now = self.get(&key)?;
                 (old.as_ref() != Some(now)).then(|| (key, now.clone()))
             })
             .collect()
@@ -71,16 +72,29 @@ impl SharedState {
     /// Puts `older` beneath what is here: a key keeps its value here if it has one.
     pub fn underlay(&mut self, older: Vec<(String, Value)>) {
         for (key, value) in older {
-            self.0.entry(key).or_insert(value);
+            if !self.contains_key(&key) {
+                self.0.push((key, value));
+            }
+        }
+    }
+
+    /// Sets one value; what the key had before.
+    fn set(&mut self, key: String, value: Value) -> Option<Value> {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, slot)) => Some(std::mem::replace(slot, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
         }
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key)
+        self.0.iter().find(|(k, _)| k == key).map(|(_, value)| value)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
-        self.0.contains_key(key)
+        self.get(key).is_some()
     }
 
     pub fn len(&self) -> usize {
@@ -91,14 +105,14 @@ impl SharedState {
         self.0.is_empty()
     }
 
-    /// Every value, in key order.
+    /// Every value.
     pub fn snapshot(&self) -> Vec<(String, Value)> {
-        self.0.iter().map(|(key, value)| (key.clone(), value.clone())).collect()
+        self.0.clone()
     }
 
     /// Every value, leaving this empty.
     pub fn take(&mut self) -> Vec<(String, Value)> {
-        std::mem::take(&mut self.0).into_iter().collect()
+        std::mem::take(&mut self.0)
     }
 }
 
