@@ -540,7 +540,8 @@ fn report(table: &str, load_at_start: &str) -> Result<String> {
          - **Keypress → next slide**: a real → key press (WebDriver); from the keydown event's timestamp \
            to the task after the first frame in which the next slide is shown, i.e. after it is painted. \
            Includes waiting for the next frame (up to one 60 Hz interval), which no page can avoid.\n\
-         - **Overview**: `o` on a freshly loaded {OVERVIEW_DECK}-slide deck (the first opening builds the grid), \
+         - **Overview**: `o` on a freshly loaded {OVERVIEW_DECK}-slide deck (the first opening of the page; the grid's HTML \
+           is parsed just after the first slide is painted, which the driver's own steps usually outlast), \
            to the frame showing all thumbnails painted.\n\
          - **Cost recompute**: in the cost panel's embed page, an edited `requests` input to the frame \
            showing the new total (estimate, comparison, break-even and both charts recomputed in wasm); \
