@@ -98,3 +98,73 @@ pub fn is_interactive_target(target: Option<web_sys::EventTarget>) -> bool {
         .and_then(|e| e.closest("a, button, input, select, textarea, label, summary, .panel").ok().flatten())
         .is_some()
 }
+
+/// What an [`EventStream`] reports.
+pub enum StreamEvent {
+    Open,
+    /// One event's data.
+    Data(String),
+    /// The connection failed. `closed`: the browser gave up (e.g. the server answered 404);
+    /// otherwise it reconnects by itself.
+    Error {
+        closed: bool,
+    },
+}
+
+/// A server-sent event stream (`EventSource`) feeding one handler; dropping it closes the
+/// connection.
+pub struct EventStream {
+    source: web_sys::EventSource,
+    _on_data: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_open: wasm_bindgen::closure::Closure<dyn FnMut()>,
+    _on_error: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl EventStream {
+    /// Listens to the event types `events` names, or to unnamed events when it names none.
+    pub fn open(
+        url: &str,
+        events: &[&str],
+        handle: impl Fn(StreamEvent) + 'static,
+    ) -> Result<EventStream, String> {
+        use wasm_bindgen::closure::Closure;
+        let source =
+            web_sys::EventSource::new(url).map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+        let handle = std::rc::Rc::new(handle);
+        let on_data = Closure::<dyn FnMut(_)>::new({
+            let handle = handle.clone();
+            move |event: web_sys::MessageEvent| {
+                if let Some(data) = event.data().as_string() {
+                    handle(StreamEvent::Data(data));
+                }
+            }
+        });
+        if events.is_empty() {
+            source.set_onmessage(Some(on_data.as_ref().unchecked_ref()));
+        }
+        for kind in events {
+            let _ = source.add_event_listener_with_callback(kind, on_data.as_ref().unchecked_ref());
+        }
+        let on_open = Closure::<dyn FnMut()>::new({
+            let handle = handle.clone();
+            move || handle(StreamEvent::Open)
+        });
+        let watched = source.clone();
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            handle(StreamEvent::Error { closed: watched.ready_state() == web_sys::EventSource::CLOSED })
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(EventStream { source, _on_data: on_data, _on_open: on_open, _on_error: on_error })
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        // Closed first: a closed source fires nothing, so no listener runs once it is gone.
+        self.source.close();
+        self.source.set_onmessage(None);
+        self.source.set_onopen(None);
+        self.source.set_onerror(None);
+    }
+}

@@ -21,10 +21,10 @@ use deck_core::Position;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::deck::{DeckContext, Dialog};
+use crate::dom::{EventStream, StreamEvent};
 use crate::modal::Modal;
 use crate::panels::http::{self, CallError};
 use crate::sync::{page_hub, shared_signal, Inbox, Transport};
@@ -298,7 +298,7 @@ impl Follower {
         presenter_at: RwSignal<Option<Position>>,
         status: RwSignal<FollowStatus>,
     ) -> Result<Follower, crate::sync::SyncError> {
-        let start = move || EventStream::open(inbox.clone(), presenter_at, status);
+        let start = move || follow_room(inbox.clone(), presenter_at, status);
         let stream = Rc::new(RefCell::new(Some(start()?)));
         let hidden = stream.clone();
         let on_hide = window_event_listener(leptos::ev::pagehide, move |_| drop(hidden.borrow_mut().take()));
@@ -315,26 +315,17 @@ impl Follower {
     }
 }
 
-/// One `EventSource` and its listeners; dropping it closes the connection.
-struct EventStream {
-    source: web_sys::EventSource,
-    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_open: Closure<dyn FnMut()>,
-    _on_error: Closure<dyn FnMut()>,
-}
-
-impl EventStream {
-    fn open(
-        inbox: Inbox,
-        presenter_at: RwSignal<Option<Position>>,
-        status: RwSignal<FollowStatus>,
-    ) -> Result<EventStream, crate::sync::SyncError> {
-        let source = web_sys::EventSource::new(EVENTS_URL).map_err(|e| crate::sync::SyncError::Channel {
-            name: EVENTS_URL.to_owned(),
-            reason: e.as_string().unwrap_or_else(|| format!("{e:?}")),
-        })?;
-        let on_message = Closure::<dyn FnMut(_)>::new(move |event: web_sys::MessageEvent| {
-            let Some(text) = event.data().as_string() else { return };
+/// The room's state, handed to the hub, with what the bar shows kept up to date.
+fn follow_room(
+    inbox: Inbox,
+    presenter_at: RwSignal<Option<Position>>,
+    status: RwSignal<FollowStatus>,
+) -> Result<EventStream, crate::sync::SyncError> {
+    let on_event = move |event: StreamEvent| match event {
+        StreamEvent::Open => status.set(FollowStatus::Live),
+        StreamEvent::Error { closed: true } => status.set(FollowStatus::Off),
+        StreamEvent::Error { closed: false } => status.set(FollowStatus::Reconnecting),
+        StreamEvent::Data(text) => {
             let Ok(message) = Message::from_text(&text) else {
                 return inbox.deliver(&text); // which reports it
             };
@@ -346,28 +337,10 @@ impl EventStream {
             }
             status.set(FollowStatus::Live);
             inbox.receive(message);
-        });
-        let on_open = Closure::<dyn FnMut()>::new(move || status.set(FollowStatus::Live));
-        let watched = source.clone();
-        let on_error = Closure::<dyn FnMut()>::new(move || {
-            let closed = watched.ready_state() == web_sys::EventSource::CLOSED;
-            status.set(if closed { FollowStatus::Off } else { FollowStatus::Reconnecting });
-        });
-        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(EventStream { source, _on_message: on_message, _on_open: on_open, _on_error: on_error })
-    }
-}
-
-impl Drop for EventStream {
-    fn drop(&mut self) {
-        // Unhooked first: nothing may call the listeners once they are gone.
-        self.source.set_onmessage(None);
-        self.source.set_onopen(None);
-        self.source.set_onerror(None);
-        self.source.close();
-    }
+        }
+    };
+    EventStream::open(EVENTS_URL, &[], on_event)
+        .map_err(|reason| crate::sync::SyncError::Channel { name: EVENTS_URL.to_owned(), reason })
 }
 
 /// `/follow`: connects this page to the presenter's and says how following goes, with a way

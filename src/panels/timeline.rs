@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 
 use super::chart::{line, text_at};
 use super::ui::{bind_text, el, render_into, svg, El};
+use crate::dom::{EventStream, StreamEvent};
 
 const EVENTS_URL: &str = "/api/events";
 const EVENT_TYPES: [&str; 6] = ["init_start", "init_end", "invoke_start", "invoke_end", "report", "shutdown"];
@@ -152,7 +153,7 @@ pub fn instance_timeline(function: String) -> El {
         .child(el("figcaption").text("Instances, live from the local platform").child(status))
         .child(drawing);
 
-    let source: Rc<RefCell<Option<EventSource>>> = Rc::default();
+    let source: Rc<RefCell<Option<EventStream>>> = Rc::default();
     let on_visibility = {
         let source = source.clone();
         Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
@@ -162,7 +163,7 @@ pub fn instance_timeline(function: String) -> El {
             // A print snapshot stays still: an open stream would keep the page from ever settling.
             if visible && source.is_none() && !crate::print::is_snapshot() {
                 connection.set(Connection::Connecting);
-                *source = EventSource::open(function.clone(), timeline, connection);
+                *source = follow_events(function.clone(), timeline, connection);
                 if source.is_none() {
                     connection.set(Connection::Lost);
                 }
@@ -183,24 +184,18 @@ pub fn instance_timeline(function: String) -> El {
     figure
 }
 
-/// The `EventSource` and its listeners; dropping it closes the connection.
-struct EventSource {
-    source: web_sys::EventSource,
-    _listener: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_open: Closure<dyn FnMut()>,
-    _on_error: Closure<dyn FnMut()>,
-}
-
-impl EventSource {
-    fn open(
-        function: String,
-        timeline: RwSignal<Timeline>,
-        connection: RwSignal<Connection>,
-    ) -> Option<Self> {
-        let source = web_sys::EventSource::new(EVENTS_URL).ok()?;
-        let pending: Rc<RefCell<Vec<PlatformEvent>>> = Rc::default();
-        let listener = Closure::new(move |message: web_sys::MessageEvent| {
-            let Some(data) = message.data().as_string() else { return };
+/// The platform's events for `function`, applied to `timeline` in batches.
+fn follow_events(
+    function: String,
+    timeline: RwSignal<Timeline>,
+    connection: RwSignal<Connection>,
+) -> Option<EventStream> {
+    let pending: Rc<RefCell<Vec<PlatformEvent>>> = Rc::default();
+    let on_event = move |event: StreamEvent| match event {
+        StreamEvent::Open => connection.set(Connection::Live),
+        // The browser reconnects by itself after an error.
+        StreamEvent::Error { .. } => connection.set(Connection::Lost),
+        StreamEvent::Data(data) => {
             let Ok(event) = serde_json::from_str::<PlatformEvent>(&data) else { return };
             if event.function != function {
                 return;
@@ -215,25 +210,9 @@ impl EventSource {
                 };
                 set_timeout(apply, BATCH);
             }
-        });
-        for kind in EVENT_TYPES {
-            let _ = source.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
         }
-        let on_open = Closure::<dyn FnMut()>::new(move || connection.set(Connection::Live));
-        // The browser reconnects by itself after an error.
-        let on_error = Closure::<dyn FnMut()>::new(move || connection.set(Connection::Lost));
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Some(EventSource { source, _listener: listener, _on_open: on_open, _on_error: on_error })
-    }
-}
-
-impl Drop for EventSource {
-    fn drop(&mut self) {
-        self.source.set_onopen(None);
-        self.source.set_onerror(None);
-        self.source.close();
-    }
+    };
+    EventStream::open(EVENTS_URL, &EVENT_TYPES, on_event).ok()
 }
 
 const WIDTH: f64 = 320.0;
