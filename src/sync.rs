@@ -23,6 +23,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use deck_core::sync::SharedState;
 pub use deck_core::sync::{Message, POSITION_KEY};
 use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
@@ -83,7 +84,7 @@ pub struct Hub {
     /// view that first asked for it (the speaker view re-renders its previews).
     owner: Owner,
     /// The last value seen for each key, set here or received; what `Hello` is answered with.
-    known: RefCell<HashMap<String, Value>>,
+    known: RefCell<SharedState>,
     signals: RefCell<HashMap<String, Shared>>,
     transports: RefCell<Vec<Rc<dyn Transport>>>,
 }
@@ -129,7 +130,7 @@ impl Hub {
             }
             None => initial,
         };
-        self.known.borrow_mut().insert(key.to_string(), to_value(&start));
+        self.known.borrow_mut().set(key.to_string(), to_value(&start));
 
         let signal = self.owner.with(|| RwSignal::new(start));
         let hub = Rc::downgrade(self);
@@ -183,7 +184,7 @@ impl Hub {
     }
 
     fn known(&self) -> Vec<(String, Value)> {
-        self.known.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.known.borrow().snapshot()
     }
 
     /// Takes a value from another window: sets it on the key's signal, if a view has asked for
@@ -196,7 +197,7 @@ impl Hub {
             report(&SyncError::BadValue { key: key.to_string(), source });
             let mut known = self.known.borrow_mut();
             match previous {
-                Some(previous) => known.insert(key.to_string(), previous),
+                Some(previous) => known.set(key.to_string(), previous),
                 None => known.remove(key),
             };
             return false;
@@ -218,7 +219,7 @@ impl Hub {
         if known.get(key) == Some(value) {
             return None;
         }
-        Some(known.insert(key.to_string(), value.clone()))
+        Some(known.set(key.to_string(), value.clone()))
     }
 
     fn transport(&self, index: usize) -> Option<Rc<dyn Transport>> {

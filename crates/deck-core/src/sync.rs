@@ -79,7 +79,7 @@ impl SharedState {
     }
 
     /// Sets one value; what the key had before.
-    fn set(&mut self, key: String, value: Value) -> Option<Value> {
+    pub fn set(&mut self, key: String, value: Value) -> Option<Value> {
         match self.0.iter_mut().find(|(k, _)| *k == key) {
             Some((_, slot)) => Some(std::mem::replace(slot, value)),
             None => {
@@ -87,6 +87,11 @@ impl SharedState {
                 None
             }
         }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let index = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(index).1)
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -249,5 +254,15 @@ mod tests {
         newer.underlay(pairs(&[("a", json!("old")), ("b", json!("old"))]));
         assert_eq!(newer.take(), pairs(&[("a", json!("new")), ("b", json!("old"))]));
         assert!(newer.is_empty());
+    }
+
+    #[test]
+    fn set_and_remove_say_what_was_there() {
+        let mut state = SharedState::default();
+        assert_eq!(state.set("a".into(), json!(1)), None);
+        assert_eq!(state.set("a".into(), json!(2)), Some(json!(1)));
+        assert_eq!(state.remove("a"), Some(json!(2)));
+        assert_eq!(state.remove("a"), None);
+        assert!(state.is_empty());
     }
 }
