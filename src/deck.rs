@@ -9,7 +9,7 @@ use deck_core::{Content, Deck, Position};
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::panels::Panel;
+use crate::panels::{self, Panel};
 use crate::sync::{shared_signal, POSITION_KEY};
 use crate::{dom, follow, goto, help, overview, print, read_mode, search, swipe, theme};
 
@@ -286,7 +286,7 @@ fn SlideView(ctx: DeckContext, index: usize, print_notes: bool) -> impl IntoView
                 }
                 Content::Panel(spec) => view! {
                     <div class="block" class:pending=pending aria-hidden=hidden_for_now>
-                        <Panel spec=spec.clone() id=format!("{}-{block_index}", index + 1)/>
+                        <Panel spec=spec.clone() id=format!("{}-{block_index}", index + 1) make=panels::builder(spec.kind)/>
                     </div>
                 }
                 .into_any(),
@@ -311,7 +311,7 @@ fn SlideView(ctx: DeckContext, index: usize, print_notes: bool) -> impl IntoView
             <aside class="notes" aria-label=format!("Speaker notes, slide {}", index + 1)>
                 <p class="notes-heading">{format!("Notes · slide {}: {}", index + 1, title)}</p>
                 {if has_notes {
-                    view! { <div inner_html=notes.clone()></div> }.into_any()
+                    view! { <div class="notes-body" inner_html=notes.clone()></div> }.into_any()
                 } else {
                     view! { <p class="notes-none">"No notes for this slide."</p> }.into_any()
                 }}

@@ -1,6 +1,5 @@
 //! Thin helpers over web-sys, so components read as what they do. Failures of the browser API
 //! (no window in a worker, a blocked storage) degrade quietly instead of panicking.
-use deck_core::CodeTheme;
 use leptos::prelude::{document, window};
 use wasm_bindgen::JsCast;
 
@@ -26,8 +25,12 @@ pub fn push_hash(hash: &str) {
 
 /// Query parameters of the page URL, in order.
 pub fn query_pairs() -> Vec<(String, String)> {
-    let search = window().location().search().unwrap_or_default();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
+    parse_query(&window().location().search().unwrap_or_default())
+}
+
+/// The pairs of a URL query (`a=1&b=2`, with or without `?`), decoded, in order.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(query) else { return Vec::new() };
     let mut pairs = Vec::new();
     let entries = js_sys::try_iter(&params.entries()).ok().flatten();
     for entry in entries.into_iter().flatten().flatten() {
@@ -55,33 +58,19 @@ pub fn set_theme(theme: &str) {
     }
 }
 
-/// Adds the highlighting stylesheets once, each scoped to its theme.
-pub fn install_code_theme(theme: &CodeTheme) {
-    let doc = document();
-    if doc.get_element_by_id("code-theme").is_some() {
-        return;
-    }
-    let Ok(style) = doc.create_element("style") else { return };
-    style.set_id("code-theme");
-    style.set_text_content(Some(&format!(
-        ":root:not([data-theme=dark]) {{\n{}\n}}\n:root[data-theme=dark] {{\n{}\n}}\n",
-        theme.light_css, theme.dark_css
-    )));
-    if let Some(head) = doc.head() {
-        let _ = head.append_child(&style);
-    }
-}
-
 /// Last resort after a panic: a readable message in place of the page.
 pub fn show_fatal_error(message: &str) {
+    show_fatal_error_text(&format!("The deck hit a bug and stopped ({message}). Reload the page to go on."));
+}
+
+/// A message at the top of the page, as text; what the page shows stays beneath it.
+pub fn show_fatal_error_text(text: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
     let (Some(body), Ok(p)) = (doc.body(), doc.create_element("p")) else { return };
     p.set_class_name("fatal");
     let _ = p.set_attribute("role", "alert");
-    p.set_text_content(Some(&format!(
-        "The deck hit a bug and stopped ({message}). Reload the page to go on."
-    )));
-    let _ = body.append_child(&p);
+    p.set_text_content(Some(text));
+    let _ = body.prepend_with_node_1(&p);
 }
 
 /// True when a key press belongs to a form field, so slide keys must leave it alone.

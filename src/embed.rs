@@ -4,13 +4,14 @@ use deck_core::{PanelKind, PanelSpec};
 use leptos::prelude::*;
 
 use crate::dom;
-use crate::panels::Panel;
+use crate::panels::{Build, Panel};
 
+/// The panel of `kind`, made by `make`, with a link back to the talk.
 #[component]
-pub fn EmbedView(kind: PanelKind, title: String) -> impl IntoView {
+pub fn EmbedView(kind: PanelKind, title: String, make: Build) -> impl IntoView {
     dom::set_title(&format!("{kind} — {title}"));
     let panel = match PanelSpec::new(kind, dom::query_pairs()) {
-        Ok(spec) => view! { <Panel spec id="embed".to_string()/> }.into_any(),
+        Ok(spec) => view! { <Panel spec id="embed".to_string() make/> }.into_any(),
         Err(errors) => view! {
             <div class="embed-errors" role="alert">
                 <p>"This embed's URL has parameters the panel cannot use:"</p>

@@ -1,8 +1,8 @@
 //! serverless-deck in the browser: the deck view, the live panels and the embed pages.
 //!
-//! The talk arrives compiled (see `build.rs`); components live here so wasm-bindgen tests can
-//! mount them, and `main.rs` only calls [`start`].
-use deck_core::{Deck, PanelKind};
+//! The talk arrives compiled, as the page's own HTML (see [`page`]); components live here so
+//! wasm-bindgen tests can mount them, and `main.rs` only calls [`start`].
+use deck_core::PanelKind;
 use leptos::prelude::*;
 
 pub mod deck;
@@ -13,6 +13,7 @@ pub mod goto;
 pub mod help;
 pub mod modal;
 pub mod overview;
+pub mod page;
 pub mod panels;
 pub mod prefs;
 pub mod presenter;
@@ -23,13 +24,6 @@ pub mod swipe;
 pub mod sync;
 pub mod theme;
 pub mod thumbnail;
-
-/// The compiled talk, written by `build.rs`.
-const DECK_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/deck.json"));
-
-pub fn load_deck() -> Result<Deck, String> {
-    serde_json::from_str(DECK_JSON).map_err(|e| format!("the compiled deck is unreadable: {e}"))
-}
 
 /// What the page at this URL shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,28 +47,56 @@ impl Route {
     }
 }
 
-/// Mounts the app on `<body>`. A panic shows a message in the page instead of a dead deck.
+/// Mounts the app on `<body>`, in place of what the page showed before it started. A panic
+/// shows a message in the page instead of a dead deck.
 pub fn start() {
     std::panic::set_hook(Box::new(|info| dom::show_fatal_error(&info.to_string())));
     dom::apply_system_theme();
     follow::keep_token_from_url();
-    leptos::mount::mount_to_body(App);
+    let route = Route::from_path(&dom::path_below_base());
+    if let Route::Embed(_) | Route::UnknownEmbed = route {
+        let title = page::title();
+        leptos::mount::mount_to_body(move || embed_view(route, title));
+        page::took_over();
+        return;
+    }
+    match page::read_deck() {
+        Ok(deck) => {
+            leptos::mount::mount_to_body(move || deck_view(route, deck));
+            page::took_over();
+        }
+        // The page's own slides stay readable beneath the message.
+        Err(error) => {
+            dom::show_fatal_error_text(&format!("The deck cannot start: {error}."));
+            page::set_app_state("failed");
+        }
+    }
 }
 
-#[component]
-pub fn App() -> impl IntoView {
-    let deck = match load_deck() {
-        Ok(deck) => deck,
-        Err(message) => return view! { <p class="fatal" role="alert">{message}</p> }.into_any(),
-    };
-    dom::install_code_theme(&deck.code_theme);
-    match Route::from_path(&dom::path_below_base()) {
+/// The page of one embed kind, `/embed/<kind>/`, in a wasm of its own that holds only `build`'s
+/// panel (see `src/bin/`): a blog reader's browser loads no slides, no deck and no other panel.
+pub fn start_embed(kind: PanelKind, build: panels::Build) {
+    std::panic::set_hook(Box::new(|info| dom::show_fatal_error(&info.to_string())));
+    dom::apply_system_theme();
+    let title = page::title();
+    leptos::mount::mount_to_body(move || view! { <embed::EmbedView kind title make=build/> });
+    page::took_over();
+}
+
+/// The deck, the speaker view (`?presenter`) or a follower's deck (`/follow`).
+fn deck_view(route: Route, deck: deck_core::Deck) -> AnyView {
+    match route {
         Route::Deck if dom::query_pairs().iter().any(|(key, _)| key == "presenter") => {
             view! { <presenter::PresenterView deck/> }.into_any()
         }
         Route::Deck => view! { <deck::DeckView deck/> }.into_any(),
-        Route::Follow => view! { <deck::DeckView deck follower=true/> }.into_any(),
-        Route::Embed(kind) => view! { <embed::EmbedView kind title=deck.meta.title/> }.into_any(),
-        Route::UnknownEmbed => view! { <embed::UnknownEmbed/> }.into_any(),
+        _ => view! { <deck::DeckView deck follower=true/> }.into_any(),
+    }
+}
+
+fn embed_view(route: Route, title: String) -> AnyView {
+    match route {
+        Route::Embed(kind) => view! { <embed::EmbedView kind title make=panels::builder(kind)/> }.into_any(),
+        _ => view! { <embed::UnknownEmbed/> }.into_any(),
     }
 }

@@ -14,7 +14,8 @@ use wasm_bindgen::JsCast;
 
 use crate::deck::{DeckContext, Dialog};
 use crate::modal::Modal;
-use crate::thumbnail::{escape, picture_html};
+use crate::thumbnail::picture_html;
+use deck_core::page::escape;
 
 type Grid = NodeRef<leptos::html::Ol>;
 

@@ -2,6 +2,7 @@
 //! own HTML in a small 16:9 box. Slide sizes are in container units, so the box scales the slide
 //! without transforms; panels appear as labelled boxes, not live copies. Pictures are HTML text,
 //! so hundreds of them become DOM in one parse.
+use deck_core::page::escape;
 use deck_core::{Content, Slide};
 
 /// The picture of `slide` with `revealed` reveal steps shown (`u16::MAX` for all). The slide's
@@ -25,20 +26,4 @@ pub fn picture_html(slide: &Slide, revealed: u16) -> String {
     }
     html.push_str("</div></div>");
     html
-}
-
-/// Text as HTML text.
-pub fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }

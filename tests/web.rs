@@ -1,17 +1,78 @@
 //! Components mounted in a real browser (wasm-bindgen-test in headless Chromium).
 #![cfg(target_arch = "wasm32")]
 
-use deck_app::{load_deck, Route};
-use deck_core::PanelKind;
+use deck_app::page::{read_talk, PageError};
+use deck_app::Route;
+use deck_core::{page, Block, Content, Deck, Meta, PanelKind, PanelSpec, Slide, Source};
+use leptos::prelude::document;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+fn talk() -> Deck {
+    let html = |step, html: &str| Block { step, content: Content::Html(html.into()) };
+    let cost =
+        PanelSpec::new(PanelKind::Cost, [("requests", "3000000"), ("server_monthly_usd", "40.5")]).unwrap();
+    let invoke =
+        PanelSpec::new(PanelKind::Invoke, [("name", "a & <b> é"), ("lambda", "https://x.on.aws/?a=1")])
+            .unwrap();
+    Deck {
+        meta: Meta { title: "A talk".into(), ..Meta::default() },
+        slides: vec![
+            Slide {
+                title: "First \"one\"".into(),
+                source: Source { file: "slides/01 intro.md".into(), line: 4 },
+                class: Some("title".into()),
+                blocks: vec![
+                    html(0, "<h1>First “one”</h1>"),
+                    html(1, "<p>Then <code>&lt;this&gt;</code></p>"),
+                ],
+                notes: "<p>Say <em>hello</em>.</p>".into(),
+                steps: 1,
+            },
+            Slide {
+                title: "Panels".into(),
+                source: Source { file: "slides/02.md".into(), line: 1 },
+                class: None,
+                blocks: vec![
+                    Block { step: 0, content: Content::Panel(cost) },
+                    Block { step: 0, content: Content::Panel(invoke) },
+                ],
+                notes: String::new(),
+                steps: 0,
+            },
+        ],
+        code_theme: Default::default(),
+    }
+}
+
+fn page_holding(body: &str) -> web_sys::Element {
+    let host = document().create_element("div").unwrap();
+    host.set_inner_html(body);
+    document().body().unwrap().append_child(&host).unwrap();
+    host
+}
+
 #[wasm_bindgen_test]
-fn the_compiled_talk_loads() {
-    let deck = load_deck().expect("the embedded deck parses");
-    assert!(deck.slides.len() >= 30, "{} slides", deck.slides.len());
-    assert_eq!(deck.meta.title, "Going Serverless");
+fn the_deck_is_read_back_from_the_page_it_was_written_into() {
+    let deck = talk();
+    let host = page_holding(&page::body_html(&deck));
+    let read = read_talk(&host, "A talk".into()).expect("the page holds a deck");
+    host.remove();
+    assert_eq!(read, deck);
+}
+
+#[wasm_bindgen_test]
+fn a_damaged_page_is_named_not_a_panic() {
+    let host = page_holding("<div class=\"stage\"></div>");
+    assert_eq!(read_talk(&host, String::new()), Err(PageError::NoSlides));
+    host.set_inner_html(&page::body_html(&talk()).replace("data-steps=\"1\"", "data-steps=\"many\""));
+    let error = read_talk(&host, String::new()).unwrap_err().to_string();
+    assert!(error.contains("slide 1") && error.contains("`data-steps` is `many`"), "{error}");
+    host.set_inner_html(&page::body_html(&talk()).replace("requests=3000000", "requests=lots"));
+    let error = read_talk(&host, String::new()).unwrap_err().to_string();
+    assert!(error.contains("slide 2") && error.contains("`requests` must be a number"), "{error}");
+    host.remove();
 }
 
 #[wasm_bindgen_test]

@@ -12,7 +12,7 @@ use deck_app::panels::endpoint::{aws_region, check_url, host, set_choice, Endpoi
 use deck_app::panels::http::error_message;
 use deck_app::panels::invoke::{json_tokens, json_view};
 use deck_app::panels::timeline::{PlatformEvent, Timeline};
-use deck_app::panels::{format_ms, Panel};
+use deck_app::panels::{builder, format_ms, Panel};
 use deck_core::pricing::CostInputs;
 use deck_core::{PanelKind, PanelSpec};
 use leptos::prelude::*;
@@ -229,7 +229,7 @@ fn mount(kind: PanelKind, params: &[(&str, &str)], id: &str) -> (HtmlElement, im
     let spec = PanelSpec::new(kind, params.iter().copied()).expect("valid test parameters");
     let host = mounted_div();
     let id = id.to_owned();
-    let handle = leptos::mount::mount_to(host.clone(), move || view! { <Panel spec id/> });
+    let handle = leptos::mount::mount_to(host.clone(), move || view! { <Panel spec id make=builder(kind)/> });
     (host, handle)
 }
 

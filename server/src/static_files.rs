@@ -2,18 +2,21 @@
 //! `.gz` files when the build made them, else on the fly), immutable caching for the assets whose
 //! names carry a content hash and revalidation for everything else.
 //!
-//! The single-page routes (`/`, `/follow`, `/embed/<kind>`) serve `index.html`; any other missing
-//! path is a 404 — a missing asset must not come back as HTML. `ServeDir` refuses `..` and other
+//! The deck's routes (`/`, `/follow`) serve `index.html`, `/embed/<kind>` serves that panel's own
+//! page (`embed/<kind>/index.html`, no slides in it) and an unknown kind the page that lists the
+//! kinds, with 404; any other missing path is a 404 — a missing asset must not come back as HTML. `ServeDir` refuses `..` and other
 //! non-normal path components, encoded or not, so nothing outside `dist/` is reachable.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use axum::extract::Request;
+use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::header::{CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -27,10 +30,30 @@ pub fn router(dist: &Path) -> Router {
         .route_service("/", index.clone())
         .route_service("/follow", index.clone())
         .route_service("/follow/", index.clone())
-        .route_service("/embed/{kind}", index)
+        .route("/embed/{kind}", get(embed_page))
+        .route("/embed/{kind}/", get(embed_page))
+        .with_state(dist.to_path_buf())
         .fallback_service(files)
         .layer(middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new())
+}
+
+async fn embed_page(
+    State(dist): State<PathBuf>,
+    UrlPath(kind): UrlPath<String>,
+    request: Request,
+) -> Response {
+    let known = deck_core::PanelKind::ALL.iter().any(|k| k.name() == kind);
+    let page = if known { dist.join("embed").join(&kind) } else { dist.join("embed") }.join("index.html");
+    let file = ServeFile::new(page).precompressed_br().precompressed_gzip();
+    let mut response = match file.oneshot(request).await {
+        Ok(response) => response.into_response(),
+        Err(never) => match never {},
+    };
+    if !known && response.status().is_success() {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
 }
 
 async fn cache_headers(request: Request, next: Next) -> Response {

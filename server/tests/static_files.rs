@@ -27,6 +27,15 @@ fn deck() -> Server {
     write(&format!("deck-{HASH}.css"), "body { margin: 0; }\n".repeat(100).as_bytes());
     write(&format!("snippets/deck-app-{HASH}/inline0.js"), b"export const x = 1;");
     write("favicon.svg", br#"<svg xmlns="http://www.w3.org/2000/svg"></svg>"#);
+    // What `xtask pages` writes: one page per embed kind, and one listing the kinds.
+    for kind in ["invoke", "cold-start", "cost"] {
+        std::fs::create_dir_all(dist.join("embed").join(kind)).unwrap();
+        write(
+            &format!("embed/{kind}/index.html"),
+            format!("<!doctype html><title>{kind} embed</title>").as_bytes(),
+        );
+    }
+    write("embed/index.html", b"<!doctype html><title>No such panel</title>");
     std::fs::write(dir.path().join("secret.txt"), "TOP SECRET").unwrap();
     let args = ["--no-functions".as_ref(), "--dist".as_ref(), dist.as_os_str()];
     Server::launch(dir, &args)
@@ -66,15 +75,29 @@ async fn files_have_their_content_type_and_hashed_assets_are_immutable() {
 }
 
 #[tokio::test]
-async fn the_deck_routes_serve_index_html_but_a_missing_asset_is_a_404() {
+async fn the_deck_routes_serve_their_pages_but_a_missing_asset_is_a_404() {
     let server = deck();
-    let index = std::fs::read_to_string(server.dir.path().join("dist/index.html")).unwrap();
-    for path in ["/", "/follow", "/follow/", "/embed/invoke", "/embed/cold-start"] {
+    let page = |file: &str| std::fs::read_to_string(server.dir.path().join("dist").join(file)).unwrap();
+    let cases = [
+        ("/", "index.html"),
+        ("/follow", "index.html"),
+        ("/follow/", "index.html"),
+        ("/embed/invoke", "embed/invoke/index.html"),
+        ("/embed/cold-start/", "embed/cold-start/index.html"),
+        ("/embed/cost?requests=5", "embed/cost/index.html"),
+    ];
+    for (path, file) in cases {
         let response = client().get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         assert!(header(response.headers(), "content-type").starts_with("text/html"));
         assert_eq!(header(response.headers(), "cache-control"), "no-cache");
-        assert_eq!(response.text().await.unwrap(), index, "{path}");
+        assert_eq!(response.text().await.unwrap(), page(file), "{path}");
+    }
+    // An unknown kind gets the page listing the kinds there are, as a 404.
+    for path in ["/embed/chart", "/embed/chart/"] {
+        let response = client().get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.text().await.unwrap(), page("embed/index.html"), "{path}");
     }
     for path in ["/deck-app-ffffffffffffffff.js", "/missing.css", "/embed/invoke/extra", "/follow/x"] {
         let response = client().get(server.url(path)).send().await.unwrap();
@@ -103,10 +126,10 @@ async fn nothing_outside_dist_is_reachable() {
         assert!(matches!(status, 400 | 404), "{target}: {status}");
         assert!(!response.contains("TOP SECRET"), "{target} leaked the file");
     }
-    // An embed route takes any kind, and still only ever serves the deck.
+    // An embed route takes any kind, and still only ever serves its own pages.
     let (status, response) = raw_get(&server, "/embed/..%2f..%2fsecret.txt");
-    assert_eq!(status, 200);
-    assert!(response.contains("Going Serverless") && !response.contains("TOP SECRET"));
+    assert_eq!(status, 404);
+    assert!(response.contains("No such panel") && !response.contains("TOP SECRET"));
     assert!(Path::new(&server.dir.path().join("secret.txt")).exists());
 }
 

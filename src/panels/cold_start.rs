@@ -282,7 +282,7 @@ pub fn build(spec: &PanelSpec, id: &str) -> Body {
     };
     Body {
         content: vec![
-            header("Cold starts, measured", settings_view),
+            header(PanelKind::ColdStart.title(), settings_view),
             el("div").class("cold-start-grid").child(main).child(side),
         ],
         on_event: Box::new(on_event),

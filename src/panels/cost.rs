@@ -187,7 +187,7 @@ pub fn build(spec: &PanelSpec, id: &str) -> Body {
     };
     Body {
         content: vec![
-            header("What a month costs", copy_link),
+            header(PanelKind::Cost.title(), copy_link),
             el("div")
                 .class("cost-grid")
                 .child(form)

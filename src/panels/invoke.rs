@@ -162,7 +162,7 @@ pub fn build(spec: &PanelSpec, id: &str) -> Body {
         }
     };
     Body {
-        content: vec![header("Invoke the function", settings_view), form, failed, result, past],
+        content: vec![header(PanelKind::Invoke.title(), settings_view), form, failed, result, past],
         on_event: Box::new(on_event),
     }
 }

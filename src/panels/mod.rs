@@ -26,16 +26,25 @@ pub struct Body {
     pub on_event: Box<dyn Fn(UserEvent)>,
 }
 
-/// A live panel. `id` is unique in the page (`<slide>-<block>`, or `embed`) and keys the state
-/// shared with the deck's other windows.
+/// What builds one kind of panel from its spec and id.
+pub type Build = fn(&PanelSpec, &str) -> Body;
+
+/// The builder of each kind. The deck names them all; an embed page's own wasm names only its
+/// kind's, so it holds no other panel.
+pub fn builder(kind: PanelKind) -> Build {
+    match kind {
+        PanelKind::Invoke => invoke::build,
+        PanelKind::ColdStart => cold_start::build,
+        PanelKind::Cost => cost::build,
+    }
+}
+
+/// A live panel, made by `make` (see [`builder`]). `id` is unique in the page
+/// (`<slide>-<block>`, or `embed`) and keys the state shared with the deck's other windows.
 #[component]
-pub fn Panel(spec: PanelSpec, id: String) -> impl IntoView {
+pub fn Panel(spec: PanelSpec, id: String, make: Build) -> impl IntoView {
     let kind = spec.kind;
-    let Body { content, on_event } = match kind {
-        PanelKind::Invoke => invoke::build(&spec, &id),
-        PanelKind::ColdStart => cold_start::build(&spec, &id),
-        PanelKind::Cost => cost::build(&spec, &id),
-    };
+    let Body { content, on_event } = make(&spec, &id);
     let root = NodeRef::<Div>::new();
     root.on_load(move |root| {
         for node in &content {

@@ -2,7 +2,9 @@
 mod bench;
 mod cmd;
 mod lambda;
+mod pages;
 mod pdf;
+mod site;
 mod tools;
 mod web;
 
@@ -68,6 +70,9 @@ enum Command {
         #[arg(long)]
         dist: Option<PathBuf>,
     },
+    /// Trunk's post-build hook (Trunk.toml): writes the talk into the built pages.
+    #[command(hide = true)]
+    Pages,
     /// Build the demo function's deployable zip for AWS Lambda (provided.al2023).
     LambdaZip {
         #[arg(long, value_enum, default_value = "arm64")]
@@ -91,20 +96,21 @@ fn main() -> Result<()> {
             web::serve(&tools, &addr, &follow)
         }
         Command::Dev { addr } => {
-            let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
+            let tools = tools::setup(cli.toolchain, tools::Needs::DEV)?;
             web::dev(&tools, &addr)
         }
+        Command::Pages => pages::pages(),
         Command::LambdaZip { arch } => lambda::lambda_zip(arch).map(drop),
         Command::Pdf { notes, out, dist } => {
-            let tools = tools::setup(cli.toolchain, tools::Needs::ALL)?;
+            let tools = tools::setup(cli.toolchain, tools::Needs::TEST)?;
             pdf::pdf(&tools, &pdf::PdfOptions { notes, out, dist })
         }
         Command::Bench => {
-            let tools = tools::setup(cli.toolchain, tools::Needs::ALL)?;
+            let tools = tools::setup(cli.toolchain, tools::Needs::TEST)?;
             bench::bench(&tools)
         }
         Command::Test => {
-            let tools = tools::setup(cli.toolchain, tools::Needs::ALL)?;
+            let tools = tools::setup(cli.toolchain, tools::Needs::TEST)?;
             web::test(&tools)
         }
     }

@@ -37,11 +37,15 @@ pub enum WasmToolchain {
 #[derive(Clone, Copy)]
 pub struct Needs {
     browser: bool,
+    /// Only `cargo xtask dev` runs trunk (for its hot reload); `dist` builds without it.
+    trunk: bool,
 }
 
 impl Needs {
-    pub const BUILD: Needs = Needs { browser: false };
-    pub const ALL: Needs = Needs { browser: true };
+    pub const BUILD: Needs = Needs { browser: false, trunk: false };
+    pub const DEV: Needs = Needs { browser: false, trunk: true };
+    pub const TEST: Needs = Needs { browser: true, trunk: false };
+    pub const ALL: Needs = Needs { browser: true, trunk: true };
 }
 
 pub struct Tools {
@@ -74,12 +78,22 @@ impl Tools {
 
 pub fn setup(choice: ToolchainChoice, needs: Needs) -> Result<Tools> {
     let wasm = wasm_toolchain(choice)?;
-    ensure_cargo_tool(
-        "trunk",
-        TRUNK_VERSION,
-        &["trunk", "--version", TRUNK_VERSION, "--locked", "--no-default-features", "--features", "rustls"],
-        "≈ 12 min",
-    )?;
+    if needs.trunk {
+        ensure_cargo_tool(
+            "trunk",
+            TRUNK_VERSION,
+            &[
+                "trunk",
+                "--version",
+                TRUNK_VERSION,
+                "--locked",
+                "--no-default-features",
+                "--features",
+                "rustls",
+            ],
+            "≈ 12 min",
+        )?;
+    }
     let bindgen = wasm_bindgen_version()?;
     ensure_cargo_tool("wasm-bindgen", &bindgen, &["wasm-bindgen-cli", "--version", &bindgen], "≈ 8 min")?;
     let wasm_opt_dir = ensure_wasm_opt()?;

@@ -3,7 +3,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use deck_core::PanelKind;
 
 use crate::cmd::{run, step};
 use crate::tools::Tools;
@@ -33,31 +32,19 @@ pub fn check_slides() -> Result<()> {
     }
 }
 
-/// The static site: trunk's release build, plus a copy of the page at each embed path so
-/// plain static hosts (S3, GitHub Pages) serve `/embed/<kind>/` without rewrite rules.
+/// The static site (see `site.rs`), deployable to any static host, also under a sub-path:
+/// `DECK_SLIDES` names another slides folder.
 pub fn dist(tools: &Tools, public_url: &str, out: &Path) -> Result<()> {
-    if !public_url.starts_with('/') || !public_url.ends_with('/') {
-        bail!("--public-url must start and end with `/`, e.g. /talk/ (got `{public_url}`)");
-    }
-    if tools.wasm == crate::tools::WasmToolchain::Debian {
-        // Trunk runs cargo offline; with build-std, std's own dependencies must be fetched first.
-        run(tools.wasm_command("cargo").args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
-    }
-    step(&format!(
-        "building the deck into {} (public URL {public_url}; first build takes minutes)",
-        out.display()
-    ));
-    run(tools
-        .wasm_command("trunk")
-        .args(["build", "--release", "--public-url", public_url, "--dist"])
-        .arg(out))?;
-    let index = std::fs::read(out.join("index.html")).context("trunk wrote no index.html")?;
-    for kind in PanelKind::ALL {
-        let dir = out.join("embed").join(kind.name());
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("index.html"), &index)?;
-    }
-    Ok(())
+    let slides = std::env::var_os("DECK_SLIDES").map_or_else(|| PathBuf::from("slides"), PathBuf::from);
+    step(&format!("building the deck into {} (public URL {public_url})", out.display()));
+    crate::site::dist(tools, public_url, &slides, out)
+}
+
+/// Trunk, with its post-build hook pointed at this xtask (see Trunk.toml).
+fn trunk(tools: &Tools) -> Result<Command> {
+    let mut trunk = tools.wasm_command("trunk");
+    trunk.env("DECK_PAGES", std::env::current_exe().context("finding the xtask binary")?);
+    Ok(trunk)
 }
 
 pub(crate) fn build_server() -> Result<()> {
@@ -82,12 +69,16 @@ pub fn serve(tools: &Tools, addr: &str, follow: &str) -> Result<()> {
 /// `trunk serve` with hot reload; the local Lambda platform runs beside it on the next port and
 /// trunk proxies the Lambda routes to it (see Trunk.toml).
 pub fn dev(tools: &Tools, addr: &str) -> Result<()> {
+    if tools.wasm == crate::tools::WasmToolchain::Debian {
+        // Trunk runs cargo offline; with build-std, std's own dependencies must be fetched first.
+        run(tools.wasm_command("cargo").args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
+    }
     let (host, port) = addr.rsplit_once(':').context("--addr must be HOST:PORT")?;
     build_server()?;
     // The platform's port is fixed because Trunk.toml's proxy entries name it.
     let mut platform = server_command("127.0.0.1:8081", Path::new("dist")).spawn()?;
     step(&format!("dev server on http://{addr}/ — edits to src/, slides/ and assets/ rebuild and reload"));
-    let served = run(tools.wasm_command("trunk").args(["serve", "--address", host, "--port", port]));
+    let served = run(trunk(tools)?.args(["serve", "--address", host, "--port", port]));
     let _ = platform.kill();
     served
 }

@@ -3,6 +3,7 @@
 //! messages that keep windows in step.
 pub mod model;
 pub mod nav;
+pub mod page;
 pub mod panels;
 pub mod pricing;
 pub mod search;

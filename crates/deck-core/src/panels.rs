@@ -26,6 +26,15 @@ impl PanelKind {
         }
     }
 
+    /// The panel's heading, also on its place in the page before the app starts.
+    pub fn title(self) -> &'static str {
+        match self {
+            PanelKind::Invoke => "Invoke the function",
+            PanelKind::ColdStart => "Cold starts, measured",
+            PanelKind::Cost => "What a month costs",
+        }
+    }
+
     /// The parameters this kind accepts.
     pub fn params(self) -> &'static [Param] {
         use ParamType::*;

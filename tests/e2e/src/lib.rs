@@ -137,6 +137,33 @@ impl Browser {
         Ok(())
     }
 
+    /// Opens `url` and waits until the app has taken over the page (`<html data-app>`): before
+    /// that the page shows its own HTML, which looks alike but does not answer keys.
+    pub async fn open(&self, url: &str) -> Result<()> {
+        self.client.goto(url).await?;
+        self.wait_for("document.documentElement.dataset.app", Duration::from_secs(15)).await
+    }
+
+    /// A Chrome DevTools Protocol command (e.g. `Network.setBlockedURLs`), through chromedriver.
+    pub async fn cdp(&self, command: &str, params: serde_json::Value) -> Result<serde_json::Value> {
+        let command = DevTools { body: serde_json::json!({ "cmd": command, "params": params }) };
+        Ok(self.client.issue_cmd(command).await?)
+    }
+
+    /// Makes requests to URLs matching any of `patterns` (`*` wildcards) fail, as when offline;
+    /// an empty list lets everything through again.
+    pub async fn block_urls(&self, patterns: &[&str]) -> Result<()> {
+        self.cdp("Network.enable", serde_json::json!({})).await?;
+        self.cdp("Network.setBlockedURLs", serde_json::json!({ "urls": patterns })).await?;
+        Ok(())
+    }
+
+    /// Evaluates JavaScript that ends by calling `done(value)`, and returns that value.
+    pub async fn js_async(&self, script: &str) -> Result<serde_json::Value> {
+        let script = format!("const done = arguments[arguments.length - 1];\n{script}");
+        Ok(self.client.execute_async(&script, vec![]).await?)
+    }
+
     /// Waits until an element matching `css` exists, and returns its text.
     pub async fn text(&self, css: &str) -> Result<String> {
         let element =
@@ -224,7 +251,7 @@ impl Browser {
         let window = self.client.new_window(false).await?.handle;
         self.client.switch_to_window(window.clone()).await?;
         self.client.set_window_size(width, height).await.ok();
-        self.client.goto(url).await?;
+        self.open(url).await?;
         Ok(window)
     }
 
@@ -237,6 +264,22 @@ impl Browser {
     pub async fn close(self) -> Result<()> {
         self.client.close().await?;
         Ok(())
+    }
+}
+
+/// chromedriver's `goog/cdp/execute`: one DevTools command in the session's page.
+#[derive(Debug)]
+struct DevTools {
+    body: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }
 

@@ -13,7 +13,7 @@ const CURRENT_TITLE: &str = "document.querySelector('section.slide:not([hidden])
 async fn deck_loads_and_keys_walk_the_slides() -> Result<()> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&format!("{}/", server.url)).await?;
+    browser.open(&format!("{}/", server.url)).await?;
     browser.wait_for("document.querySelector('section.slide:not([hidden]) h1')", LOAD).await?;
 
     let title = browser.js(&format!("return {CURRENT_TITLE};")).await?;
@@ -46,7 +46,7 @@ async fn deck_loads_and_keys_walk_the_slides() -> Result<()> {
 async fn hash_opens_a_slide_and_back_returns() -> Result<()> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&format!("{}/#/3", server.url)).await?;
+    browser.open(&format!("{}/#/3", server.url)).await?;
     browser.wait_for("document.querySelector('section.slide[data-slide=\"3\"]:not([hidden])')", LOAD).await?;
     let third = browser.js(&format!("return {CURRENT_TITLE};")).await?;
     browser.screenshot("deck-slide-3").await?;
@@ -64,7 +64,7 @@ async fn hash_opens_a_slide_and_back_returns() -> Result<()> {
 async fn clicks_on_the_thirds_navigate_and_the_stage_fits_the_window() -> Result<()> {
     let server = Server::start().await?;
     let browser = Browser::start_sized(1000, 900).await?;
-    browser.client.goto(&format!("{}/#/2", server.url)).await?;
+    browser.open(&format!("{}/#/2", server.url)).await?;
     browser.wait_for("document.querySelector('section.slide[data-slide=\"2\"]:not([hidden])')", LOAD).await?;
     // 16:9 stage, no scrollbars, whatever the window's shape.
     let fits = browser

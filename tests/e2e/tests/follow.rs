@@ -27,14 +27,14 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
         server.startup_log
     );
     let presenter = Browser::start().await?;
-    presenter.client.goto(&format!("{}/?token={token}#/2", server.url)).await?;
+    presenter.open(&format!("{}/?token={token}#/2", server.url)).await?;
     presenter.wait_for(&at(2), LOAD).await?;
     let audience = presenter.client.window().await?;
     // The token leaves the address bar (a projector shows it) but stays with the tab.
     presenter.wait_for("location.search === ''", SYNC).await?;
 
     let follower = Browser::start().await?;
-    follower.client.goto(&format!("{}/follow", server.url)).await?;
+    follower.open(&format!("{}/follow", server.url)).await?;
     follower.wait_for(&at(2), LOAD).await?;
     follower.wait_for(&format!("{STATUS} === 'Following the presenter'"), SYNC).await?;
 
@@ -98,7 +98,7 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
 
     // A device that joins late (or reloads) is in step at once, panel included.
     follower.client.goto("about:blank").await?;
-    follower.client.goto(&format!("{}/follow", server.url)).await?;
+    follower.open(&format!("{}/follow", server.url)).await?;
     follower.wait_for(&at(invoke), LOAD).await?;
     follower.wait_for(&format!("({response}) === {shown}"), SYNC).await?;
 
@@ -112,7 +112,7 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
     // A device joining while the presenter stands still is counted within seconds; the page the
     // follower left above (kept in the back/forward cache) no longer counts.
     let second = Browser::start().await?;
-    second.client.goto(&format!("{}/follow", server.url)).await?;
+    second.open(&format!("{}/follow", server.url)).await?;
     second.wait_for(&at(invoke), LOAD).await?;
     presenter
         .wait_for(
@@ -139,7 +139,7 @@ async fn followers_track_the_presenter_and_only_the_presenter_drives() -> Result
 async fn a_wrong_token_is_refused_and_said_so() -> Result<()> {
     let server = Server::start_with(&["--follow", "on"]).await?;
     let presenter = Browser::start().await?;
-    presenter.client.goto(&format!("{}/?token=not-the-token#/2", server.url)).await?;
+    presenter.open(&format!("{}/?token=not-the-token#/2", server.url)).await?;
     presenter.wait_for(&at(2), LOAD).await?;
     presenter
         .wait_for("(document.querySelector('.notice.shown')?.textContent ?? '').includes('refused the presenter token')", SYNC)
@@ -154,7 +154,7 @@ async fn a_wrong_token_is_refused_and_said_so() -> Result<()> {
 async fn follow_says_when_the_server_has_no_follow_mode() -> Result<()> {
     let server = Server::start().await?;
     let follower = Browser::start().await?;
-    follower.client.goto(&format!("{}/follow", server.url)).await?;
+    follower.open(&format!("{}/follow", server.url)).await?;
     follower.wait_for(&at(1), LOAD).await?;
     follower.wait_for(&format!("({STATUS}).includes('no follow mode')"), SYNC).await?;
     follower.press("j").await?;
@@ -171,10 +171,10 @@ async fn a_phone_follows_in_read_mode_scrolled_to_the_presenters_slide() -> Resu
     let server = Server::start_with(&["--follow", "on"]).await?;
     let token = server.presenter_token()?;
     let presenter = Browser::start().await?;
-    presenter.client.goto(&format!("{}/?token={token}#/1", server.url)).await?;
+    presenter.open(&format!("{}/?token={token}#/1", server.url)).await?;
     presenter.wait_for(&at(1), LOAD).await?;
     let phone = Browser::start_sized(390, 844).await?;
-    phone.client.goto(&format!("{}/follow", server.url)).await?;
+    phone.open(&format!("{}/follow", server.url)).await?;
     phone.wait_for("document.querySelector('main.deck.read')", LOAD).await?;
     phone.wait_for(&format!("{STATUS} === 'Following the presenter'"), SYNC).await?;
 

@@ -15,7 +15,7 @@ const CALLS: Duration = Duration::from_secs(30);
 /// Opens the deck (with `query`, e.g. `?lambda=…`) on the first slide with a `kind` panel and
 /// returns a CSS selector for that slide.
 async fn open_slide_with(browser: &Browser, server: &Server, kind: &str, query: &str) -> Result<String> {
-    browser.client.goto(&format!("{}/{query}", server.url)).await?;
+    browser.open(&format!("{}/{query}", server.url)).await?;
     browser.wait_for("document.querySelector('section.slide')", LOAD).await?;
     let number = browser
         .js(&format!(
@@ -205,7 +205,7 @@ async fn cost_reproduces_the_published_examples_from_url_parameters() -> Result<
         ("requests=30000000&duration_ms=200&memory_mb=128&pricing=2016", ["$5.83", "$5.80", "$11.63"]),
     ];
     for (query, [compute, requests, total]) in examples {
-        browser.client.goto(&format!("{}/embed/cost?{query}", server.url)).await?;
+        browser.open(&format!("{}/embed/cost?{query}", server.url)).await?;
         browser
             .wait_for(
                 &format!("document.querySelector('[data-testid=total-cost]')?.textContent === '{total}'"),
@@ -288,7 +288,7 @@ async fn copy_link_in_a_slide_gives_an_embed_address_with_every_input() -> Resul
     ] {
         assert!(link.contains(&format!("{key}=")), "{key} missing from {link}");
     }
-    browser.client.goto(&link).await?;
+    browser.open(&link).await?;
     browser
         .wait_for(
             &format!("document.querySelector('[data-testid=total-cost]')?.textContent === '{total}'"),
@@ -343,7 +343,7 @@ async fn an_unreachable_lambda_shows_an_error_and_the_deck_still_navigates() -> 
 async fn a_refused_call_is_named_with_its_status() -> Result<()> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&format!("{}/embed/invoke?function=nope", server.url)).await?;
+    browser.open(&format!("{}/embed/invoke?function=nope", server.url)).await?;
     click(&browser, "[data-testid=invoke]").await?;
     browser.wait_for("document.querySelector('.call-failure')", CALLS).await?;
     let message = text_of(&browser, ".call-failure p").await?;

@@ -16,7 +16,7 @@ const TOTAL: &str =
 const OPEN_DIALOG: &str = "document.querySelector('dialog[open]')?.getAttribute('aria-label')";
 
 async fn open_deck(server: &Server, browser: &Browser, path: &str) -> Result<u64> {
-    browser.client.goto(&format!("{}/{path}", server.url)).await?;
+    browser.open(&format!("{}/{path}", server.url)).await?;
     browser.wait_for(DECK_READY, LOAD).await?;
     browser.js(TOTAL).await?.as_u64().context("slide count")
 }

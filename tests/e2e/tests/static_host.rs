@@ -28,7 +28,7 @@ async fn deck_works_under_a_sub_path_on_a_plain_static_server() -> Result<()> {
     let browser = Browser::start().await?;
     let mut loaded = false;
     for _ in 0..50 {
-        if browser.client.goto(&format!("{base}#/2")).await.is_ok()
+        if browser.open(&format!("{base}#/2")).await.is_ok()
             && browser
                 .wait_for("document.querySelector('section.slide[data-slide=\"2\"]:not([hidden])')", LOAD)
                 .await
@@ -51,8 +51,7 @@ async fn deck_works_under_a_sub_path_on_a_plain_static_server() -> Result<()> {
 
     // An embed page is a real file there, so no rewrite rules are needed.
     browser
-        .client
-        .goto(&format!("{base}embed/cost/?requests=3000000&duration_ms=1000&memory_mb=512&pricing=2016"))
+        .open(&format!("{base}embed/cost/?requests=3000000&duration_ms=1000&memory_mb=512&pricing=2016"))
         .await?;
     browser.wait_for("document.querySelector('[data-panel=\"cost\"]')", LOAD).await?;
     browser.screenshot("static-host-embed-cost").await?;

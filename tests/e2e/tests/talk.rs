@@ -9,7 +9,7 @@ use deck_e2e::{Browser, Server};
 async fn every_slide_fits_the_stage_in_both_themes() -> Result<()> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&format!("{}/#/1", server.url)).await?;
+    browser.open(&format!("{}/#/1", server.url)).await?;
     browser
         .wait_for("document.querySelector('section.slide:not([hidden])')", Duration::from_secs(15))
         .await?;

@@ -1,9 +1,11 @@
 //! Browser timings for `cargo xtask bench`, in headless Chromium over WebDriver.
 //!
 //! `browser_bench <measure> <page> <url> <samples> [<slides>]`, where `page` is `deck` (ours),
-//! `reveal` (the reveal.js baseline) or `embed` (a panel's page, for `first-slide` only) and `measure` is one of:
+//! `reveal` (the reveal.js baseline), or `embed` (a panel's page) and `slidev` (the Slidev
+//! baseline), both for `first-slide` only, and `measure` is one of:
 //! - `first-slide`: a fresh browser profile per sample; the largest contentful paint once the
-//!   first slide is shown, in ms since navigation start. Also lists the resources the page loaded.
+//!   first slide is shown, in ms since navigation start. Also lists the files the page loaded until
+//!   the network was quiet, each marked `painted` (the first paint needed it) or `later`.
 //! - `next-slide`: → pressed for real; ms from the keydown event to the frame after the next slide
 //!   is shown (one page, `samples` presses).
 //! - `overview`: `o` pressed on a freshly loaded page; ms from keydown to the frame after a grid of
@@ -11,8 +13,8 @@
 //! - `cost`: the cost panel's embed page; ms from an edited input to the frame after the new total,
 //!   and the same for an empty frame as the floor.
 //!
-//! Prints one `sample <ms>` line per sample (`floor <ms>` for the empty frame, `resource <url>`
-//! for loaded files); the caller computes medians. Needs CHROMEDRIVER.
+//! Prints one `sample <ms>` line per sample (`floor <ms>` for the empty frame, `resource
+//! painted|later <url>` for loaded files); the caller computes medians. Needs CHROMEDRIVER.
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -42,17 +44,33 @@ window.__benchProbe = new Promise(resolve => {
 
 const AWAIT_PROBE: &str = "window.__benchProbe.then(arguments[arguments.length - 1]);";
 
-/// The largest contentful paint (the first slide's, as nothing else paints later) and the
-/// resources loaded, half a second after the first slide is shown so the entry is final.
+/// The largest contentful paint (the first slide's, as nothing else paints later), half a second
+/// after the first slide is shown so the entry is final.
 const FIRST_PAINT: &str = r#"
 const done = arguments[arguments.length - 1];
 let last = null;
 new PerformanceObserver(list => { const all = list.getEntries(); last = all[all.length - 1]; })
   .observe({ type: 'largest-contentful-paint', buffered: true });
-setTimeout(() => done({
-  ms: last ? last.startTime : -1,
-  resources: performance.getEntriesByType('resource').map(r => r.name),
-}), 500);
+setTimeout(() => done(last ? last.startTime : -1), 500);
+"#;
+
+/// Every file the page loaded once the network has been quiet for a second (at most 15 s), each
+/// with whether the first paint needed it: render-blocking (CSS, scripts in the head), or an
+/// image that had arrived by the largest contentful paint.
+const LOADED: &str = r#"
+const [paint, done] = [arguments[0], arguments[arguments.length - 1]];
+const started = performance.now();
+let count = -1, quietSince = performance.now();
+const check = () => {
+  const all = performance.getEntriesByType('resource');
+  if (all.length !== count) { count = all.length; quietSince = performance.now(); }
+  if (performance.now() - quietSince < 1000 && performance.now() - started < 15000) return setTimeout(check, 100);
+  done(all.map(r => ({
+    url: r.name,
+    painted: r.renderBlockingStatus === 'blocking' || (r.initiatorType === 'img' && r.responseEnd <= paint),
+  })));
+};
+check();
 "#;
 
 /// Edits a cost input (`arguments[0]` = the new value) and reports the ms until the frame showing
@@ -83,6 +101,8 @@ enum Page {
     Reveal,
     /// A panel's embed page (for what it loads).
     Embed,
+    /// Slidev's build of the talk (for `first-slide` only).
+    Slidev,
 }
 
 impl Page {
@@ -92,7 +112,7 @@ impl Page {
             Page::Deck => {
                 format!("document.querySelector('section.slide[data-slide=\"{n}\"]:not([hidden])')")
             }
-            Page::Reveal | Page::Embed => format!(
+            Page::Reveal | Page::Embed | Page::Slidev => format!(
                 "window.Reveal && Reveal.isReady() && Reveal.getIndices().h === {} \
                  && document.querySelector('.reveal .slides > section.present')",
                 n - 1
@@ -107,6 +127,7 @@ impl Page {
                 "document.querySelector('section.slide[data-slide=\"1\"]:not([hidden]) :is(h1, h2)')".into()
             }
             Page::Embed => "document.querySelector('main.embed .panel, main.embed [role=alert]')".into(),
+            Page::Slidev => "document.querySelector('.slidev-page-1 :is(h1, h2)')".into(),
             Page::Reveal => format!(
                 "({}) && document.querySelector('.reveal .slides > section.present :is(h1, h2)')",
                 self.slide_shown(1)
@@ -118,7 +139,7 @@ impl Page {
     fn overview_shown(self, slides: usize) -> String {
         match self {
             Page::Deck => format!("document.querySelectorAll('dialog[open] .overview-grid .thumb').length >= {slides}"),
-            Page::Reveal | Page::Embed => format!(
+            Page::Reveal | Page::Embed | Page::Slidev => format!(
                 "document.querySelector('.reveal.overview') && document.querySelectorAll('.reveal .slides > section').length >= {slides}"
             ),
         }
@@ -129,12 +150,13 @@ impl Page {
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [measure, page, url, samples, rest @ ..] = args.as_slice() else {
-        bail!("usage: browser_bench first-slide|next-slide|overview|cost deck|reveal|embed URL SAMPLES [SLIDES]");
+        bail!("usage: browser_bench first-slide|next-slide|overview|cost deck|reveal|embed|slidev URL SAMPLES [SLIDES]");
     };
     let page = match page.as_str() {
         "deck" => Page::Deck,
         "reveal" => Page::Reveal,
         "embed" => Page::Embed,
+        "slidev" => Page::Slidev,
         other => bail!("page must be `deck` or `reveal`, not `{other}`"),
     };
     let samples: usize = samples.parse().context("SAMPLES must be a number")?;
@@ -156,15 +178,17 @@ async fn first_slide(page: Page, url: &str, samples: usize) -> Result<()> {
         let browser = Browser::start().await?;
         browser.client.goto(url).await?;
         browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
-        let result = browser.client.execute_async(FIRST_PAINT, vec![]).await?;
-        let ms = result["ms"].as_f64().context("no paint timing")?;
+        let ms =
+            browser.client.execute_async(FIRST_PAINT, vec![]).await?.as_f64().context("no paint timing")?;
         if ms < 0.0 {
             bail!("{url}: no largest-contentful-paint entry");
         }
         println!("sample {ms:.3}");
         if sample == 0 {
-            for resource in result["resources"].as_array().into_iter().flatten().filter_map(|r| r.as_str()) {
-                println!("resource {resource}");
+            let loaded = browser.client.execute_async(LOADED, vec![ms.into()]).await?;
+            for resource in loaded.as_array().into_iter().flatten() {
+                let when = if resource["painted"].as_bool() == Some(true) { "painted" } else { "later" };
+                println!("resource {when} {}", resource["url"].as_str().unwrap_or_default());
             }
         }
         browser.close().await?;
@@ -174,7 +198,7 @@ async fn first_slide(page: Page, url: &str, samples: usize) -> Result<()> {
 
 async fn next_slide(page: Page, url: &str, samples: usize) -> Result<()> {
     let browser = Browser::start().await?;
-    browser.client.goto(url).await?;
+    browser.open(url).await?;
     browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
     for sample in 0..samples {
         let expected = sample + 2;
@@ -193,7 +217,7 @@ async fn overview(page: Page, url: &str, samples: usize, slides: usize) -> Resul
     for _ in 0..samples {
         // A fresh page each time: the first opening is the one that builds the grid.
         browser.client.goto("about:blank").await?;
-        browser.client.goto(url).await?;
+        browser.open(url).await?;
         browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
         arm_key_probe(&browser, &page.overview_shown(slides)).await?;
         browser.press("o").await?;
@@ -205,7 +229,7 @@ async fn overview(page: Page, url: &str, samples: usize, slides: usize) -> Resul
 
 async fn cost(url: &str, samples: usize) -> Result<()> {
     let browser = Browser::start().await?;
-    browser.client.goto(url).await?;
+    browser.open(url).await?;
     browser.wait_for("document.querySelector('[data-testid=total-cost]')", READY_TIMEOUT).await?;
     for sample in 0..samples {
         let requests = 20_000_000 + sample * 1_000_000;

@@ -1,0 +1,293 @@
+//! `cargo xtask dist`: the static site, built without trunk so each page loads only its own code.
+//!
+//! One cargo build makes every wasm binary: `deck-app` (the deck, the speaker view, follow mode)
+//! and one `embed-<kind>` per panel kind, which holds that panel alone. Each goes through
+//! wasm-bindgen and wasm-opt and gets a content hash in its name; the CSS files do too. The
+//! talk is compiled and written into the deck's page ([`deck_core::page`]), each embed kind gets
+//! a page of its own with no slides, and every text file and wasm gets `.gz` and `.br` copies.
+//! (`cargo xtask dev` still runs trunk, for its hot reload; see `pages.rs`.)
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use deck_core::{page, PanelKind};
+use sha2::{Digest, Sha256};
+
+use crate::cmd::{run, step};
+use crate::tools::{Tools, WasmToolchain};
+use crate::web::target_dir;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const PROFILE: &str = "wasm-release";
+const DECK_BIN: &str = "deck-app";
+/// Every page gets the deck's look; the deck's page also gets the speaker view's and dialogs'.
+const SHARED_CSS: &[&str] = &["assets/deck.css", "assets/panels.css"];
+const DECK_CSS: &str = "assets/presenter.css";
+/// Files worth compressing; images in `assets/` other than SVG are already compressed.
+const COMPRESSIBLE: &[&str] = &["html", "js", "wasm", "css", "svg", "json", "txt"];
+
+fn embed_bin(kind: PanelKind) -> String {
+    format!("embed-{}", kind.name())
+}
+
+/// A wasm app as the pages load it: its JS glue and its wasm, by hashed file name.
+struct App {
+    js: String,
+    wasm: String,
+}
+
+pub fn dist(tools: &Tools, public_url: &str, slides: &Path, out: &Path) -> Result<()> {
+    if !public_url.starts_with('/') || !public_url.ends_with('/') {
+        bail!("--public-url must start and end with `/`, e.g. /talk/ (got `{public_url}`)");
+    }
+    // The slides first: a bad one fails in a second, not after the wasm build.
+    let deck = deck_compiler::compile_dir(slides, Path::new("assets")).map_err(|errors| {
+        eprintln!("{errors}");
+        anyhow::anyhow!("the slides have {} error(s)", errors.0.len())
+    })?;
+
+    let bins: Vec<String> =
+        std::iter::once(DECK_BIN.to_owned()).chain(PanelKind::ALL.map(embed_bin)).collect();
+    step(&format!("building the wasm apps ({}; the first build takes minutes)", bins.join(", ")));
+    let mut cargo = tools.wasm_command("cargo");
+    cargo.args(["build", "-p", "deck-app", "--target", WASM_TARGET, "--profile", PROFILE]);
+    for bin in &bins {
+        cargo.args(["--bin", bin]);
+    }
+    run(&mut cargo)?;
+
+    clear(out)?;
+    copy_dir(Path::new("assets"), &out.join("assets"))?;
+    let shared_css: Vec<String> =
+        SHARED_CSS.iter().map(|css| hashed_copy(Path::new(css), out)).collect::<Result<_>>()?;
+    let deck_css = hashed_copy(Path::new(DECK_CSS), out)?;
+
+    let built = wasm_dir(tools.wasm);
+    let deck_app = app(tools, &built, DECK_BIN, out)?;
+    let mut css = shared_css.clone();
+    css.push(deck_css);
+    let deck_shell = shell(public_url, &css, Some(&deck_app));
+    write(&out.join("index.html"), &fill(&deck_shell, &page::head_html(&deck), &page::body_html(&deck))?)?;
+
+    let title = &deck.meta.title;
+    for kind in PanelKind::ALL {
+        let embed = app(tools, &built, &embed_bin(kind), out)?;
+        let embed_shell = shell(public_url, &shared_css, Some(&embed));
+        let html = fill(
+            &embed_shell,
+            &page::embed_head_html(Some(kind), title),
+            &page::embed_body_html(Some(kind), title),
+        )?;
+        write(&out.join("embed").join(kind.name()).join("index.html"), &html)?;
+    }
+    // `/embed/<anything else>`: the kinds there are, and no code at all.
+    let no_code = shell(public_url, &shared_css, None);
+    let html = fill(&no_code, &page::embed_head_html(None, title), &page::embed_body_html(None, title))?;
+    write(&out.join("embed").join("index.html"), &html)?;
+
+    precompress(out)
+}
+
+/// Empties `out` for the new site, refusing to clear a folder that holds something else.
+fn clear(out: &Path) -> Result<()> {
+    if out.exists() {
+        let empty = std::fs::read_dir(out)?.next().is_none();
+        if !empty && !out.join("index.html").is_file() {
+            bail!("{} is not a built site (no index.html): choose another --out", out.display());
+        }
+        std::fs::remove_dir_all(out).with_context(|| format!("clearing {}", out.display()))?;
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))
+}
+
+/// Where cargo put the wasm binaries.
+fn wasm_dir(toolchain: WasmToolchain) -> PathBuf {
+    // The Debian toolchain builds in a target folder of its own (see `Tools::wasm_command`).
+    let target = match (toolchain, std::env::var_os("CARGO_TARGET_DIR")) {
+        (WasmToolchain::Debian, None) => PathBuf::from("target/debian-toolchain"),
+        _ => target_dir(),
+    };
+    target.join(WASM_TARGET).join(PROFILE)
+}
+
+/// `bin`'s wasm through wasm-bindgen (ES module glue) and `wasm-opt -Oz`, into `out` under
+/// hashed names.
+fn app(tools: &Tools, built: &Path, bin: &str, out: &Path) -> Result<App> {
+    let work = target_dir().join("site").join(bin);
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
+    run(tools
+        .wasm_command("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        .arg(&work)
+        .arg(built.join(format!("{bin}.wasm"))))?;
+    let wasm = work.join(format!("{bin}_bg.wasm"));
+    let optimised = work.join(format!("{bin}_opt.wasm"));
+    run(tools.wasm_command("wasm-opt").arg("-Oz").arg(&wasm).arg("-o").arg(&optimised))?;
+
+    let glue = std::fs::read(work.join(format!("{bin}.js")))?;
+    let wasm_bytes = std::fs::read(&optimised)?;
+    let hash = short_hash(&[&glue, &wasm_bytes]);
+    let app = App { js: format!("{bin}-{hash}.js"), wasm: format!("{bin}-{hash}_bg.wasm") };
+    std::fs::write(out.join(&app.js), glue)?;
+    std::fs::write(out.join(&app.wasm), wasm_bytes)?;
+    // Files of `#[wasm_bindgen(module = …)]` snippets, which the glue imports by relative path.
+    if work.join("snippets").exists() {
+        copy_dir(&work.join("snippets"), &out.join("snippets"))?;
+    }
+    Ok(app)
+}
+
+/// The page around the talk's parts: what trunk's `index.html` holds for `cargo xtask dev`.
+fn shell(public_url: &str, css: &[String], app: Option<&App>) -> String {
+    let mut head = String::new();
+    for file in css {
+        let _ = writeln!(head, "    <link rel=\"stylesheet\" href=\"{file}\" />");
+    }
+    if let Some(App { js, wasm }) = app {
+        // Fetched at once, in parallel with the page; the module starts the app when both are in.
+        let _ = write!(
+            head,
+            "    <link rel=\"modulepreload\" href=\"{js}\" />\n    <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin />\n    <script type=\"module\">import init from \"./{js}\"; await init({{ module_or_path: \"{wasm}\" }});</script>\n"
+        );
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n  <head>\n    <meta charset=\"utf-8\" />\n    <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n    <meta name=\"color-scheme\" content=\"light dark\" />\n    <base href=\"{public_url}\" />\n    {}\n{head}  </head>\n  <body>\n    {}\n  </body>\n</html>\n",
+        page::HEAD_MARKER,
+        page::BODY_MARKER,
+    )
+}
+
+fn fill(shell: &str, head: &str, body: &str) -> Result<String> {
+    page::fill_template(shell, head, body).map_err(anyhow::Error::msg)
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::create_dir_all(path.parent().context("a page has a folder")?)?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Copies `file` into `out` as `<stem>-<hash>.<ext>`; returns that name.
+fn hashed_copy(file: &Path, out: &Path) -> Result<String> {
+    let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let stem = file.file_stem().and_then(|s| s.to_str()).context("a file name")?;
+    let ext = file.extension().and_then(|s| s.to_str()).context("an extension")?;
+    let name = format!("{stem}-{}.{ext}", short_hash(&[&data]));
+    std::fs::write(out.join(&name), data)?;
+    Ok(name)
+}
+
+/// 16 hex digits of SHA-256: the server and static hosts cache such names for ever.
+fn short_hash(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes `<file>.gz` (gzip -9) and `<file>.br` (brotli 11) beside every compressible file, for
+/// hosts (and our server) that send precompressed files.
+fn precompress(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            precompress(&path)?;
+            continue;
+        }
+        let compressible =
+            path.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPRESSIBLE.contains(&e));
+        if !compressible {
+            continue;
+        }
+        let data = std::fs::read(&path)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&data)?;
+        std::fs::write(with_suffix(&path, "gz"), gz.finish()?)?;
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+        brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params)?;
+        std::fs::write(with_suffix(&path, "br"), br)?;
+    }
+    Ok(())
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precompressed_copies_decompress_to_the_file_and_images_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = "<p>hello</p>\n".repeat(200);
+        std::fs::create_dir_all(dir.path().join("embed")).unwrap();
+        std::fs::write(dir.path().join("embed/index.html"), &page).unwrap();
+        std::fs::write(dir.path().join("photo.jpg"), [0xff, 0xd8, 0xff]).unwrap();
+        precompress(dir.path()).unwrap();
+        let gz = std::fs::read(dir.path().join("embed/index.html.gz")).unwrap();
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();
+        assert_eq!(unzipped, page);
+        let br = std::fs::read(dir.path().join("embed/index.html.br")).unwrap();
+        let mut unbrotli = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut unbrotli).unwrap();
+        assert_eq!(unbrotli, page.as_bytes());
+        assert!(br.len() < page.len() / 10);
+        assert!(!dir.path().join("photo.jpg.gz").exists());
+    }
+
+    #[test]
+    fn hashed_names_follow_the_content() {
+        assert_eq!(short_hash(&[b"a", b"b"]), short_hash(&[b"ab"]));
+        assert_ne!(short_hash(&[b"ab"]), short_hash(&[b"ac"]));
+        assert_eq!(short_hash(&[b""]).len(), 16);
+    }
+
+    #[test]
+    fn a_folder_that_is_not_a_site_is_never_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+        let error = clear(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("not a built site"), "{error}");
+        assert!(dir.path().join("notes.txt").exists());
+        std::fs::write(dir.path().join("index.html"), "old site").unwrap();
+        clear(dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn the_shell_loads_its_app_relative_to_the_public_url() {
+        let app = App { js: "a-1.js".into(), wasm: "a-1_bg.wasm".into() };
+        let html = shell("/talk/", &["deck-2.css".into()], Some(&app));
+        assert!(html.contains(r#"<base href="/talk/" />"#), "{html}");
+        assert!(html.contains(r#"<link rel="stylesheet" href="deck-2.css" />"#));
+        assert!(
+            html.contains(r#"import init from "./a-1.js"; await init({ module_or_path: "a-1_bg.wasm" });"#),
+            "{html}"
+        );
+        assert!(!shell("/", &[], None).contains("<script"));
+    }
+}
