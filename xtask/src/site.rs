@@ -147,10 +147,12 @@ fn shell(public_url: &str, css: &[String], app: Option<&App>) -> String {
         let _ = writeln!(head, "    <link rel=\"stylesheet\" href=\"{file}\" />");
     }
     if let Some(App { js, wasm }) = app {
-        // Fetched at once, in parallel with the page; the module starts the app when both are in.
+        // Fetched at once, in parallel with the page. The app starts after the page's own first
+        // frame: the slide is on screen before the app's start-up takes the main thread. A failure
+        // is an unhandled rejection, which the page's fallback shows (deck_core::page).
         let _ = write!(
             head,
-            "    <link rel=\"modulepreload\" href=\"{js}\" />\n    <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin />\n    <script type=\"module\">import init from \"./{js}\"; await init({{ module_or_path: \"{wasm}\" }});</script>\n"
+            "    <link rel=\"modulepreload\" href=\"{js}\" />\n    <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin />\n    <script type=\"module\">import init from \"./{js}\"; requestAnimationFrame(() => setTimeout(() => init({{ module_or_path: \"{wasm}\" }})));</script>\n"
         );
     }
     format!(
@@ -221,7 +223,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
         let entry = entry?;
@@ -285,7 +287,7 @@ mod tests {
         assert!(html.contains(r#"<base href="/talk/" />"#), "{html}");
         assert!(html.contains(r#"<link rel="stylesheet" href="deck-2.css" />"#));
         assert!(
-            html.contains(r#"import init from "./a-1.js"; await init({ module_or_path: "a-1_bg.wasm" });"#),
+            html.contains(r#"import init from "./a-1.js"; requestAnimationFrame(() => setTimeout(() => init({ module_or_path: "a-1_bg.wasm" })));"#),
             "{html}"
         );
         assert!(!shell("/", &[], None).contains("<script"));

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::site::copy_dir;
 use crate::tools::{cache_dir, npm_install};
 
 const VERSION: &str = "5.2.1";
@@ -41,12 +42,7 @@ pub fn site(package: &Path, slides: &Path, assets: &Path, out: &Path) -> Result<
 /// The deck's markdown in reveal's dialect: no front matter, one `---` between files, images
 /// relative to the page.
 fn reveal_markdown(slides: &Path) -> Result<String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(slides)
-        .with_context(|| format!("reading {}", slides.display()))?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    files.retain(|path| path.extension().is_some_and(|ext| ext == "md"));
-    files.sort();
+    let files = markdown_files(slides)?;
     let mut parts = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -95,16 +91,13 @@ fn page(markdown: &str) -> String {
     )
 }
 
-pub(super) fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
+/// The `.md` files of `slides`, in file-name order (the order the deck reads them in).
+pub(super) fn markdown_files(slides: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(slides)
+        .with_context(|| format!("reading {}", slides.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.retain(|path| path.extension().is_some_and(|ext| ext == "md"));
+    files.sort();
+    Ok(files)
 }

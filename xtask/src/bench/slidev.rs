@@ -18,7 +18,7 @@ pub fn site(slides: &Path, assets: &Path, out: &Path) -> Result<PathBuf> {
         std::fs::remove_dir_all(&work)?;
     }
     std::fs::create_dir_all(work.join("public"))?;
-    super::reveal::copy_dir(assets, &work.join("public/assets"))?;
+    crate::site::copy_dir(assets, &work.join("public/assets"))?;
     std::fs::write(work.join("slides.md"), slidev_markdown(slides)?)?;
     run(Command::new(cli)
         .current_dir(&work)
@@ -43,14 +43,8 @@ fn ensure_package() -> Result<PathBuf> {
 /// matter kept, images from `public/assets`, and panel blocks shown as the TOML they resemble
 /// (Slidev's highlighter refuses unknown languages).
 fn slidev_markdown(slides: &Path) -> Result<String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(slides)
-        .with_context(|| format!("reading {}", slides.display()))?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    files.retain(|path| path.extension().is_some_and(|ext| ext == "md"));
-    files.sort();
     let mut parts = Vec::new();
-    for file in &files {
+    for file in &super::reveal::markdown_files(slides)? {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let text = text.replace("](../assets/", "](/assets/");
         let lines: Vec<String> = text

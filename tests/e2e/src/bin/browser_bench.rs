@@ -4,7 +4,8 @@
 //! `reveal` (the reveal.js baseline), or `embed` (a panel's page) and `slidev` (the Slidev
 //! baseline), both for `first-slide` only, and `measure` is one of:
 //! - `first-slide`: a fresh browser profile per sample; the largest contentful paint once the
-//!   first slide is shown, in ms since navigation start. Also lists the files the page loaded until
+//!   first slide is shown, in ms since navigation start (`sample`) and since the page's first
+//!   byte (`page`). Also lists the files the page loaded until
 //!   the network was quiet, each marked `painted` (the first paint needed it) or `later`.
 //! - `next-slide`: → pressed for real; ms from the keydown event to the frame after the next slide
 //!   is shown (one page, `samples` presses).
@@ -45,13 +46,15 @@ window.__benchProbe = new Promise(resolve => {
 const AWAIT_PROBE: &str = "window.__benchProbe.then(arguments[arguments.length - 1]);";
 
 /// The largest contentful paint (the first slide's, as nothing else paints later), half a second
-/// after the first slide is shown so the entry is final.
+/// after the first slide is shown so the entry is final: since navigation start, and since the
+/// page's first byte arrived (what the page itself costs, without the browser's start-up).
 const FIRST_PAINT: &str = r#"
 const done = arguments[arguments.length - 1];
 let last = null;
 new PerformanceObserver(list => { const all = list.getEntries(); last = all[all.length - 1]; })
   .observe({ type: 'largest-contentful-paint', buffered: true });
-setTimeout(() => done(last ? last.startTime : -1), 500);
+const firstByte = performance.getEntriesByType('navigation')[0].responseStart;
+setTimeout(() => done(last ? [last.startTime, last.startTime - firstByte] : [-1, -1]), 500);
 "#;
 
 /// Every file the page loaded once the network has been quiet for a second (at most 15 s), each
@@ -146,6 +149,18 @@ impl Page {
     }
 }
 
+impl Page {
+    /// Opens `url` and waits until the page answers keys: ours once the app has taken over its
+    /// HTML, the others once their first slide is shown.
+    async fn open(self, browser: &Browser, url: &str) -> Result<()> {
+        match self {
+            Page::Deck | Page::Embed => browser.open(url).await?,
+            Page::Reveal | Page::Slidev => browser.client.goto(url).await?,
+        }
+        browser.wait_for(&self.first_slide_shown(), READY_TIMEOUT).await
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -178,12 +193,13 @@ async fn first_slide(page: Page, url: &str, samples: usize) -> Result<()> {
         let browser = Browser::start().await?;
         browser.client.goto(url).await?;
         browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
-        let ms =
-            browser.client.execute_async(FIRST_PAINT, vec![]).await?.as_f64().context("no paint timing")?;
+        let paint = browser.client.execute_async(FIRST_PAINT, vec![]).await?;
+        let (ms, after_first_byte) = (paint[0].as_f64().unwrap_or(-1.0), paint[1].as_f64().unwrap_or(-1.0));
         if ms < 0.0 {
             bail!("{url}: no largest-contentful-paint entry");
         }
         println!("sample {ms:.3}");
+        println!("page {after_first_byte:.3}");
         if sample == 0 {
             let loaded = browser.client.execute_async(LOADED, vec![ms.into()]).await?;
             for resource in loaded.as_array().into_iter().flatten() {
@@ -198,8 +214,7 @@ async fn first_slide(page: Page, url: &str, samples: usize) -> Result<()> {
 
 async fn next_slide(page: Page, url: &str, samples: usize) -> Result<()> {
     let browser = Browser::start().await?;
-    browser.open(url).await?;
-    browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
+    page.open(&browser, url).await?;
     for sample in 0..samples {
         let expected = sample + 2;
         arm_key_probe(&browser, &page.slide_shown(expected)).await?;
@@ -217,8 +232,7 @@ async fn overview(page: Page, url: &str, samples: usize, slides: usize) -> Resul
     for _ in 0..samples {
         // A fresh page each time: the first opening is the one that builds the grid.
         browser.client.goto("about:blank").await?;
-        browser.open(url).await?;
-        browser.wait_for(&page.first_slide_shown(), READY_TIMEOUT).await?;
+        page.open(&browser, url).await?;
         arm_key_probe(&browser, &page.overview_shown(slides)).await?;
         browser.press("o").await?;
         let ms = probe_result(&browser).await?;
