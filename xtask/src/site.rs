@@ -148,11 +148,12 @@ fn shell(public_url: &str, css: &[String], app: Option<&App>) -> String {
     }
     if let Some(App { js, wasm }) = app {
         // Fetched at once, in parallel with the page. The app starts after the page's own first
-        // frame: the slide is on screen before the app's start-up takes the main thread. A failure
-        // is an unhandled rejection, which the page's fallback shows (deck_core::page).
+        // frame, so the slide is on screen before the app's start-up takes the main thread; or
+        // after 100 ms where frames are held back (an iframe below the fold, a background tab).
+        // A failure is an unhandled rejection, which the page's fallback shows (deck_core::page).
         let _ = write!(
             head,
-            "    <link rel=\"modulepreload\" href=\"{js}\" />\n    <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin />\n    <script type=\"module\">import init from \"./{js}\"; requestAnimationFrame(() => setTimeout(() => init({{ module_or_path: \"{wasm}\" }})));</script>\n"
+            "    <link rel=\"modulepreload\" href=\"{js}\" />\n    <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin />\n    <script type=\"module\">import init from \"./{js}\"; let started = false; const start = () => started || (started = true, init({{ module_or_path: \"{wasm}\" }})); requestAnimationFrame(() => setTimeout(start)); setTimeout(start, 100);</script>\n"
         );
     }
     format!(
@@ -287,7 +288,7 @@ mod tests {
         assert!(html.contains(r#"<base href="/talk/" />"#), "{html}");
         assert!(html.contains(r#"<link rel="stylesheet" href="deck-2.css" />"#));
         assert!(
-            html.contains(r#"import init from "./a-1.js"; requestAnimationFrame(() => setTimeout(() => init({ module_or_path: "a-1_bg.wasm" })));"#),
+            html.contains(r#"import init from "./a-1.js"; let started = false; const start = () => started || (started = true, init({ module_or_path: "a-1_bg.wasm" })); requestAnimationFrame(() => setTimeout(start)); setTimeout(start, 100);"#),
             "{html}"
         );
         assert!(!shell("/", &[], None).contains("<script"));
