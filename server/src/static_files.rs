@@ -67,9 +67,9 @@ async fn cache_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether a path names a file whose content is fixed by its name: trunk puts a 16-hex-digit hash
-/// in the names it emits (`deck-app-<hash>.js`, `deck-app-<hash>_bg.wasm`, `deck-<hash>.css`) and
-/// in the folders of wasm-bindgen snippets (`snippets/deck-app-<hash>/inline0.js`).
+/// Whether a path names a file whose content is fixed by its name: `xtask dist` (and trunk) put a
+/// 16-hex-digit hash in the names they emit (`deck-app-<hash>.js`, `deck-app-<hash>_bg.wasm`,
+/// `deck-<hash>.css`) and in the folders of wasm-bindgen snippets (`snippets/deck-app-<hash>/inline0.js`).
 pub fn is_hashed_asset(path: &str) -> bool {
     path.split('/').flat_map(|segment| segment.split(['-', '_', '.'])).any(|token| {
         token.len() == 16 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))

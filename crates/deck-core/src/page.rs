@@ -125,9 +125,9 @@ fn slide_html(html: &mut String, slide: &Slide, index: usize, total: usize) {
     let number = index + 1;
     let class = slide.class.as_deref().map(|c| format!(" {}", escape(c))).unwrap_or_default();
     let hidden = if index == 0 { "" } else { " hidden" };
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<section class=\"slide{class}\" role=\"group\" aria-roledescription=\"slide\" aria-label=\"{number} of {total}\" data-slide=\"{number}\" {ATTR_TITLE}=\"{}\" {ATTR_STEPS}=\"{}\" {ATTR_SOURCE}=\"{}:{}\"{hidden}>\n",
+        "<section class=\"slide{class}\" role=\"group\" aria-roledescription=\"slide\" aria-label=\"{number} of {total}\" data-slide=\"{number}\" {ATTR_TITLE}=\"{}\" {ATTR_STEPS}=\"{}\" {ATTR_SOURCE}=\"{}:{}\"{hidden}>",
         escape(&slide.title),
         slide.steps,
         escape(&slide.source.file),
