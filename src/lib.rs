@@ -50,8 +50,7 @@ impl Route {
 /// Mounts the app on `<body>`, in place of what the page showed before it started. A panic
 /// shows a message in the page instead of a dead deck.
 pub fn start() {
-    std::panic::set_hook(Box::new(|info| dom::show_fatal_error(&info.to_string())));
-    dom::apply_system_theme();
+    prepare_page();
     follow::keep_token_from_url();
     let route = Route::from_path(&dom::path_below_base());
     if let Route::Embed(_) | Route::UnknownEmbed = route {
@@ -76,11 +75,17 @@ pub fn start() {
 /// The page of one embed kind, `/embed/<kind>/`, in a wasm of its own that holds only `build`'s
 /// panel (see `src/bin/`): a blog reader's browser loads no slides, no deck and no other panel.
 pub fn start_embed(kind: PanelKind, build: panels::Build) {
-    std::panic::set_hook(Box::new(|info| dom::show_fatal_error(&info.to_string())));
-    dom::apply_system_theme();
+    prepare_page();
     let title = page::title();
     leptos::mount::mount_to_body(move || view! { <embed::EmbedView kind title make=build/> });
     page::took_over();
+}
+
+/// What every page does first: a panic shows a message instead of a dead page, and the theme
+/// follows the system's.
+fn prepare_page() {
+    std::panic::set_hook(Box::new(|info| dom::show_fatal_error(&info.to_string())));
+    dom::apply_system_theme();
 }
 
 /// The deck, the speaker view (`?presenter`) or a follower's deck (`/follow`).

@@ -4,8 +4,9 @@
 //!
 //! The deck's routes (`/`, `/follow`) serve `index.html`, `/embed/<kind>` serves that panel's own
 //! page (`embed/<kind>/index.html`, no slides in it) and an unknown kind the page that lists the
-//! kinds, with 404; any other missing path is a 404 — a missing asset must not come back as HTML. `ServeDir` refuses `..` and other
-//! non-normal path components, encoded or not, so nothing outside `dist/` is reachable.
+//! kinds, with 404; any other missing path is a 404 — a missing asset must not come back as HTML.
+//! `ServeDir` refuses `..` and other non-normal path components, encoded or not, so nothing
+//! outside `dist/` is reachable.
 
 use std::path::{Path, PathBuf};
 

@@ -8,6 +8,7 @@ mod http;
 mod platform;
 mod reveal;
 mod slidev;
+mod transfer;
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read};
@@ -22,6 +23,7 @@ use deck_core::PanelKind;
 use crate::cmd::{run, step};
 use crate::tools::Tools;
 use crate::web::{dist, target_dir};
+use transfer::{transfer, transfer_row};
 
 const FIRST_SLIDE_SAMPLES: usize = 7;
 const NAVIGATION_PRESSES: usize = 30;
@@ -244,91 +246,6 @@ fn generate_slides(dir: &Path, count: usize) -> Result<PathBuf> {
     }
     std::fs::write(dir.join("slides.md"), text)?;
     Ok(dir.to_path_buf())
-}
-
-/// Bytes on the wire, compressed as a static host would send them.
-#[derive(Clone, Copy)]
-struct Transfer {
-    /// `gzip -9`.
-    gz: u64,
-    /// brotli quality 11.
-    br: u64,
-}
-
-/// The page and every file it loaded from `site`, compressed (API calls and other origins'
-/// files are not part of the static load).
-fn transfer(site: &Path, page: &str, resources: &[String]) -> Result<Transfer> {
-    let mut paths: Vec<String> = resources
-        .iter()
-        .filter_map(|url| url.strip_prefix("http://127.0.0.1:"))
-        .filter_map(|rest| rest.find('/').map(|slash| rest[slash..].to_owned()))
-        .collect();
-    paths.push(page.to_owned());
-    paths.sort();
-    paths.dedup();
-    let mut total = Transfer { gz: 0, br: 0 };
-    for path in paths {
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        let mut file = site.join(path.trim_start_matches('/'));
-        if path.ends_with('/') {
-            file.push("index.html");
-        }
-        if file.is_file() {
-            let data = std::fs::read(&file)?;
-            total.gz += compressed_size(&data, Compression::Gzip)?;
-            total.br += compressed_size(&data, Compression::Brotli)?;
-        }
-    }
-    Ok(total)
-}
-
-enum Compression {
-    Gzip,
-    Brotli,
-}
-
-fn compressed_size(data: &[u8], how: Compression) -> Result<u64> {
-    use std::io::Write;
-    let out = match how {
-        Compression::Gzip => {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            gz.write_all(data)?;
-            gz.finish()?
-        }
-        Compression::Brotli => {
-            let mut br = Vec::new();
-            let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-            brotli::BrotliCompress(&mut &data[..], &mut br, &params)?;
-            br
-        }
-    };
-    Ok(out.len() as u64)
-}
-
-/// A transfer figure beside a baseline's; `goal_kb` and `goal_ratio` (of the baseline) on gzip.
-fn transfer_row(
-    measure: &str,
-    ours: Transfer,
-    baseline_name: &str,
-    baseline: Transfer,
-    goal_kb: u64,
-    goal_ratio: Option<f64>,
-) -> Row {
-    let ratio = ours.gz as f64 / baseline.gz as f64;
-    let goal = match goal_ratio {
-        Some(r) => format!("≤ {goal_kb} KB and ≤ {r}× {baseline_name}"),
-        None => format!("≤ {goal_kb} KB"),
-    };
-    let met = ours.gz <= goal_kb * 1024 && goal_ratio.is_none_or(|r| ratio <= r);
-    Row::compared(
-        measure,
-        format!("{} gz · {} br", kb(ours.gz), kb(ours.br)),
-        baseline_name,
-        format!("{} gz · {} br", kb(baseline.gz), kb(baseline.br)),
-        ratio,
-        &goal,
-        met,
-    )
 }
 
 /// Medians of key-press timings against reveal.js's; the goal is `goal_ms` and, if given, at

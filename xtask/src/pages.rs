@@ -5,9 +5,7 @@
 //! pages itself (`site.rs`).
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use deck_core::page;
-use deck_core::PanelKind;
+use anyhow::{Context, Result};
 
 pub fn pages() -> Result<()> {
     let staging = std::env::var_os("TRUNK_STAGING_DIR")
@@ -17,42 +15,19 @@ pub fn pages() -> Result<()> {
     write_pages(&staging, &slides, Path::new("assets"))
 }
 
-/// The pages of the deck in `slides` into `site`, whose `index.html` is trunk's page.
+/// The pages of the deck in `slides` into `site`, all in the page trunk made (`index.html`).
 fn write_pages(site: &Path, slides: &Path, assets: &Path) -> Result<()> {
-    let staging = site;
-    let deck = match deck_compiler::compile_dir(slides, assets) {
-        Ok(deck) => deck,
-        Err(errors) => {
-            eprintln!("{errors}");
-            bail!("the slides have {} error(s); the last good build stays", errors.0.len());
-        }
-    };
-    let index = staging.join("index.html");
+    let deck = crate::site::compile(slides, assets)
+        .map_err(|e| anyhow::anyhow!("{e}; the last good build stays"))?;
+    let index = site.join("index.html");
     let template = std::fs::read_to_string(&index).with_context(|| format!("reading {}", index.display()))?;
-    let fill =
-        |head: &str, body: &str| page::fill_template(&template, head, body).map_err(anyhow::Error::msg);
-
-    std::fs::write(&index, fill(&page::head_html(&deck), &page::body_html(&deck))?)?;
-    for kind in PanelKind::ALL {
-        let dir = staging.join("embed").join(kind.name());
-        std::fs::create_dir_all(&dir)?;
-        let html = fill(
-            &page::embed_head_html(Some(kind), &deck.meta.title),
-            &page::embed_body_html(Some(kind), &deck.meta.title),
-        )?;
-        std::fs::write(dir.join("index.html"), html)?;
-    }
-    // `/embed/<anything else>`: the page that lists the panels there are.
-    let html =
-        fill(&page::embed_head_html(None, &deck.meta.title), &page::embed_body_html(None, &deck.meta.title))?;
-    std::fs::write(staging.join("embed").join("index.html"), html)?;
-
-    Ok(())
+    crate::site::write_pages(site, &deck, |_| Ok(template.clone()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use deck_core::PanelKind;
 
     const TEMPLATE: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><!--deck:head--><script type=\"module\" src=\"app.js\"></script></head>\n<body><!--deck:body--></body></html>";
 

@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use deck_core::{page, PanelKind};
+use deck_core::{page, Deck, PanelKind};
 use sha2::{Digest, Sha256};
 
 use crate::cmd::{run, step};
@@ -42,10 +42,7 @@ pub fn dist(tools: &Tools, public_url: &str, slides: &Path, out: &Path) -> Resul
         bail!("--public-url must start and end with `/`, e.g. /talk/ (got `{public_url}`)");
     }
     // The slides first: a bad one fails in a second, not after the wasm build.
-    let deck = deck_compiler::compile_dir(slides, Path::new("assets")).map_err(|errors| {
-        eprintln!("{errors}");
-        anyhow::anyhow!("the slides have {} error(s)", errors.0.len())
-    })?;
+    let deck = compile(slides, Path::new("assets"))?;
 
     let bins: Vec<String> =
         std::iter::once(DECK_BIN.to_owned()).chain(PanelKind::ALL.map(embed_bin)).collect();
@@ -64,29 +61,63 @@ pub fn dist(tools: &Tools, public_url: &str, slides: &Path, out: &Path) -> Resul
     let deck_css = hashed_copy(Path::new(DECK_CSS), out)?;
 
     let built = wasm_dir(tools.wasm);
-    let deck_app = app(tools, &built, DECK_BIN, out)?;
     let mut css = shared_css.clone();
     css.push(deck_css);
-    let deck_shell = shell(public_url, &css, Some(&deck_app));
-    write(&out.join("index.html"), &fill(&deck_shell, &page::head_html(&deck), &page::body_html(&deck))?)?;
+    write_pages(out, &deck, |page| {
+        Ok(match page {
+            Page::Deck => shell(public_url, &css, Some(&app(tools, &built, DECK_BIN, out)?)),
+            Page::Embed(kind) => {
+                shell(public_url, &shared_css, Some(&app(tools, &built, &embed_bin(kind), out)?))
+            }
+            // The kinds there are, and no code at all.
+            Page::NoSuchEmbed => shell(public_url, &shared_css, None),
+        })
+    })?;
+    precompress(out)
+}
 
+/// The deck of `slides`, its images in `assets`; every error is printed as `file:line: message`.
+pub fn compile(slides: &Path, assets: &Path) -> Result<Deck> {
+    deck_compiler::compile_dir(slides, assets).map_err(|errors| {
+        eprintln!("{errors}");
+        anyhow::anyhow!("the slides have {} error(s)", errors.0.len())
+    })
+}
+
+/// The pages of a site.
+#[derive(Clone, Copy)]
+pub enum Page {
+    Deck,
+    Embed(PanelKind),
+    /// `/embed/<anything else>`: the kinds there are.
+    NoSuchEmbed,
+}
+
+/// Writes into `out` the deck's page, one page per embed kind and the page for unknown kinds,
+/// each into the shell `shell` makes for it (one with the `<!--deck:…-->` markers).
+pub fn write_pages(out: &Path, deck: &Deck, mut shell: impl FnMut(Page) -> Result<String>) -> Result<()> {
     let title = &deck.meta.title;
+    let fill = |shell: String, head: &str, body: &str| {
+        page::fill_template(&shell, head, body).map_err(anyhow::Error::msg)
+    };
+    write(
+        &out.join("index.html"),
+        &fill(shell(Page::Deck)?, &page::head_html(deck), &page::body_html(deck))?,
+    )?;
     for kind in PanelKind::ALL {
-        let embed = app(tools, &built, &embed_bin(kind), out)?;
-        let embed_shell = shell(public_url, &shared_css, Some(&embed));
         let html = fill(
-            &embed_shell,
+            shell(Page::Embed(kind))?,
             &page::embed_head_html(Some(kind), title),
             &page::embed_body_html(Some(kind), title),
         )?;
         write(&out.join("embed").join(kind.name()).join("index.html"), &html)?;
     }
-    // `/embed/<anything else>`: the kinds there are, and no code at all.
-    let no_code = shell(public_url, &shared_css, None);
-    let html = fill(&no_code, &page::embed_head_html(None, title), &page::embed_body_html(None, title))?;
-    write(&out.join("embed").join("index.html"), &html)?;
-
-    precompress(out)
+    let html = fill(
+        shell(Page::NoSuchEmbed)?,
+        &page::embed_head_html(None, title),
+        &page::embed_body_html(None, title),
+    )?;
+    write(&out.join("embed").join("index.html"), &html)
 }
 
 /// Empties `out` for the new site, refusing to clear a folder that holds something else.
@@ -163,10 +194,6 @@ fn shell(public_url: &str, css: &[String], app: Option<&App>) -> String {
     )
 }
 
-fn fill(shell: &str, head: &str, body: &str) -> Result<String> {
-    page::fill_template(shell, head, body).map_err(anyhow::Error::msg)
-}
-
 fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::create_dir_all(path.parent().context("a page has a folder")?)?;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
@@ -206,15 +233,25 @@ fn precompress(dir: &Path) -> Result<()> {
             continue;
         }
         let data = std::fs::read(&path)?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&data)?;
-        std::fs::write(with_suffix(&path, "gz"), gz.finish()?)?;
-        let mut br = Vec::new();
-        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-        brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params)?;
-        std::fs::write(with_suffix(&path, "br"), br)?;
+        std::fs::write(with_suffix(&path, "gz"), gzip(&data)?)?;
+        std::fs::write(with_suffix(&path, "br"), brotli(&data)?)?;
     }
     Ok(())
+}
+
+/// `data` as `gzip -9` would write it.
+pub fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(data)?;
+    Ok(gz.finish()?)
+}
+
+/// `data` as brotli at its best quality (11), as static hosts precompress.
+pub fn brotli(data: &[u8]) -> Result<Vec<u8>> {
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut &data[..], &mut br, &params)?;
+    Ok(br)
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
