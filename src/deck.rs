@@ -9,7 +9,9 @@ use deck_core::{Content, Deck, Position};
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::panels::{self, Panel};
+use crate::lazy::{Lazy, ViewOf};
+use crate::modal::Modal;
+use crate::panels::LazyPanel;
 use crate::sync::{shared_signal, POSITION_KEY};
 use crate::{dom, follow, goto, help, overview, print, read_mode, search, swipe, theme};
 
@@ -286,7 +288,7 @@ fn SlideView(ctx: DeckContext, index: usize, print_notes: bool) -> impl IntoView
                 }
                 Content::Panel(spec) => view! {
                     <div class="block" class:pending=pending aria-hidden=hidden_for_now>
-                        <Panel spec=spec.clone() id=format!("{}-{block_index}", index + 1) make=panels::builder(spec.kind)/>
+                        <LazyPanel spec=spec.clone() id=format!("{}-{block_index}", index + 1)/>
                     </div>
                 }
                 .into_any(),
@@ -323,10 +325,36 @@ fn SlideView(ctx: DeckContext, index: usize, print_notes: bool) -> impl IntoView
 /// The dialogs of a view, each opened by its shortcut.
 #[component]
 pub fn Dialogs(ctx: DeckContext) -> impl IntoView {
+    let state = ctx.dialog;
+    // The overview and search arrive in chunks of their own; until then, or if they cannot,
+    // their dialog says so.
+    let overview_frame = move |status| {
+        view! { <Modal state kind=Dialog::Overview label="All slides" class="overview">{status}</Modal> }
+            .into_any()
+    };
+    let search_frame = move |status| {
+        view! { <Modal state kind=Dialog::Search label="Search" class="search">{status}</Modal> }.into_any()
+    };
     view! {
-        <overview::Overview ctx=ctx.clone()/>
+        <Lazy
+            what="the overview".to_owned()
+            load=|| Box::pin(overview::chunk())
+            show={
+                let ctx = ctx.clone();
+                move |overview: ViewOf<DeckContext>| overview(ctx.clone())
+            }
+            frame=overview_frame
+        />
         <goto::GoTo ctx=ctx.clone()/>
-        <search::Search ctx=ctx.clone()/>
+        <Lazy
+            what="search".to_owned()
+            load=|| Box::pin(search::chunk())
+            show={
+                let ctx = ctx.clone();
+                move |search: ViewOf<DeckContext>| search(ctx.clone())
+            }
+            frame=search_frame
+        />
         <follow::JoinDialog ctx=ctx.clone()/>
         <help::Help ctx/>
     }

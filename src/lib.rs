@@ -11,6 +11,7 @@ pub mod embed;
 pub mod follow;
 pub mod goto;
 pub mod help;
+pub mod lazy;
 pub mod modal;
 pub mod overview;
 pub mod page;
@@ -91,9 +92,14 @@ fn prepare_page() {
 /// The deck, the speaker view (`?presenter`) or a follower's deck (`/follow`).
 fn deck_view(route: Route, deck: deck_core::Deck) -> AnyView {
     match route {
-        Route::Deck if dom::query_pairs().iter().any(|(key, _)| key == "presenter") => {
-            view! { <presenter::PresenterView deck/> }.into_any()
+        Route::Deck if dom::query_pairs().iter().any(|(key, _)| key == "presenter") => view! {
+            <lazy::Lazy
+                what="the speaker view".to_owned()
+                load=|| Box::pin(presenter::chunk())
+                show={move |speaker_view: lazy::ViewOf<deck_core::Deck>| speaker_view(deck.clone())}
+            />
         }
+        .into_any(),
         Route::Deck => view! { <deck::DeckView deck/> }.into_any(),
         _ => view! { <deck::DeckView deck follower=true/> }.into_any(),
     }
@@ -101,7 +107,15 @@ fn deck_view(route: Route, deck: deck_core::Deck) -> AnyView {
 
 fn embed_view(route: Route, title: String) -> AnyView {
     match route {
-        Route::Embed(kind) => view! { <embed::EmbedView kind title make=panels::builder(kind)/> }.into_any(),
+        // In the deck's own wasm (`cargo xtask dev`) the panel comes in its chunk, as in a slide.
+        Route::Embed(kind) => view! {
+            <lazy::Lazy
+                what=format!("the “{}” panel", kind.title())
+                load=panels::loader(kind)
+                show={move |make| view! { <embed::EmbedView kind title=title.clone() make/> }}
+            />
+        }
+        .into_any(),
         _ => view! { <embed::UnknownEmbed/> }.into_any(),
     }
 }

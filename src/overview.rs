@@ -13,11 +13,19 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::deck::{DeckContext, Dialog};
+use crate::lazy::ViewOf;
 use crate::modal::Modal;
 use crate::thumbnail::picture_html;
 use deck_core::page::escape;
 
 type Grid = NodeRef<leptos::html::Ol>;
+
+crate::split_point!(
+    dialogs,
+    pub fn chunk() -> ViewOf<DeckContext> {
+        |ctx| view! { <Overview ctx/> }.into_any()
+    }
+);
 
 #[component]
 pub fn Overview(ctx: DeckContext) -> impl IntoView {

@@ -11,6 +11,7 @@ use deck_core::Deck;
 use leptos::prelude::*;
 
 use crate::deck::{follow_the_hash, listen_for_shortcuts, DeckContext, Dialog, Dialogs, Notice, Stage};
+use crate::lazy::ViewOf;
 use crate::thumbnail::picture_html;
 use crate::{dom, follow, prefs, sync, theme};
 
@@ -18,6 +19,13 @@ const NOTES_SIZE: &str = "notes-size";
 const NOTES_PX: std::ops::RangeInclusive<u32> = 12..=48;
 const NOTES_DEFAULT_PX: u32 = 20;
 const NOTES_STEP_PX: u32 = 2;
+
+crate::split_point!(
+    speaker_view,
+    pub fn chunk() -> ViewOf<Deck> {
+        |deck| view! { <PresenterView deck/> }.into_any()
+    }
+);
 
 #[component]
 pub fn PresenterView(deck: Deck) -> impl IntoView {

@@ -8,9 +8,17 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::deck::{DeckContext, Dialog};
+use crate::lazy::ViewOf;
 use crate::modal::Modal;
 
 const MAX_HITS: usize = 50;
+
+crate::split_point!(
+    dialogs,
+    pub fn chunk() -> ViewOf<DeckContext> {
+        |ctx| view! { <Search ctx/> }.into_any()
+    }
+);
 
 #[component]
 pub fn Search(ctx: DeckContext) -> impl IntoView {

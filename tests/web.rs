@@ -222,3 +222,69 @@ mod sync_between_windows {
         assert_eq!(count.get_untracked(), 8);
     }
 }
+
+mod lazy {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use deck_app::lazy::{ChunkError, Lazy};
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+
+    /// Calls so far: the first load fails (as a blocked chunk does), later ones succeed.
+    static LOADS: AtomicUsize = AtomicUsize::new(0);
+
+    async fn load_once_failing() -> Result<u32, ChunkError> {
+        // A chunk arrives later than the part is drawn.
+        leptos::task::tick().await;
+        match LOADS.fetch_add(1, Ordering::SeqCst) {
+            0 => Err(ChunkError),
+            _ => Ok(42),
+        }
+    }
+
+    async fn settled() {
+        for _ in 0..4 {
+            leptos::task::tick().await;
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_part_that_cannot_load_says_so_and_retry_brings_it() {
+        let host: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        document().body().unwrap().append_child(&host).unwrap();
+        let handle = leptos::mount::mount_to(host.clone(), || {
+            view! {
+                <Lazy
+                    what="the answer".to_owned()
+                    load=|| Box::pin(load_once_failing())
+                    show={|answer: u32| view! { <output>{answer}</output> }}
+                    frame={|status: AnyView| view! { <section class="frame">{status}</section> }.into_any()}
+                />
+            }
+        });
+        assert_eq!(host.text_content().unwrap(), "Loading the answer…");
+        assert!(host.query_selector("section.frame [role=status]").unwrap().is_some(), "in its frame");
+
+        settled().await;
+        let alert = host.query_selector("section.frame [role=alert]").unwrap().expect("the failure shows");
+        assert!(
+            alert.text_content().unwrap().starts_with("The answer could not load."),
+            "{:?}",
+            alert.text_content()
+        );
+        assert!(host.query_selector("output").unwrap().is_none());
+
+        let retry: web_sys::HtmlElement = alert.query_selector("button").unwrap().unwrap().unchecked_into();
+        assert_eq!(retry.text_content().unwrap(), "Retry");
+        retry.click();
+        leptos::task::tick().await;
+        assert_eq!(host.text_content().unwrap(), "Loading the answer…", "a retry shows it is loading again");
+        settled().await;
+        assert_eq!(host.query_selector("output").unwrap().unwrap().text_content().unwrap(), "42");
+        assert!(host.query_selector(".lazy-status").unwrap().is_none(), "the message is gone");
+        assert_eq!(LOADS.load(Ordering::SeqCst), 2);
+        drop(handle);
+        host.remove();
+    }
+}

@@ -18,6 +18,7 @@ pub mod invoke;
 pub mod timeline;
 pub mod ui;
 
+use crate::lazy::{Lazy, Load};
 use ui::{el, El, UserEvent};
 
 /// What a panel kind builds: its content, and what it does with the user's events.
@@ -36,6 +37,58 @@ pub fn builder(kind: PanelKind) -> Build {
         PanelKind::Invoke => invoke::build,
         PanelKind::ColdStart => cold_start::build,
         PanelKind::Cost => cost::build,
+    }
+}
+
+crate::split_point!(
+    panels,
+    fn invoke_chunk() -> Build {
+        invoke::build
+    }
+);
+crate::split_point!(
+    panels,
+    fn cold_start_chunk() -> Build {
+        cold_start::build
+    }
+);
+crate::split_point!(
+    panels,
+    fn cost_chunk() -> Build {
+        cost::build
+    }
+);
+
+/// What fetches the chunk with the builder of `kind`, for the deck (see [`crate::lazy`]).
+pub fn loader(kind: PanelKind) -> Load<Build> {
+    match kind {
+        PanelKind::Invoke => || Box::pin(invoke_chunk()),
+        PanelKind::ColdStart => || Box::pin(cold_start_chunk()),
+        PanelKind::Cost => || Box::pin(cost_chunk()),
+    }
+}
+
+/// A live panel in a slide: its kind's chunk arrives on first use (or when the deck prefetches
+/// it), and a chunk that cannot load says so in the panel's place, with a Retry.
+#[component]
+pub fn LazyPanel(spec: PanelSpec, id: String) -> impl IntoView {
+    let kind = spec.kind;
+    let frame = move |status: AnyView| {
+        view! {
+            <div class="panel" data-panel=kind.name()>
+                <header class="panel-head"><h3 class="panel-title">{kind.title()}</h3></header>
+                {status}
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <Lazy
+            what=format!("the “{}” panel", kind.title())
+            load=loader(kind)
+            show={move |make| view! { <Panel spec=spec.clone() id=id.clone() make/> }}
+            frame=frame
+        />
     }
 }
 

@@ -21,6 +21,9 @@ use crate::web::target_dir;
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const PROFILE: &str = "wasm-release";
 const DECK_BIN: &str = "deck-app";
+const EMIT_RELOCS: &str = "-Clink-args=--emit-relocs";
+/// What an unsplit wasm imports its split points' loaders from: it could not start.
+const SPLIT_IMPORT: &[u8] = b"__wasm_split_placeholder__";
 /// Every page gets the deck's look; the deck's page also gets the speaker view's and dialogs'.
 const SHARED_CSS: &[&str] = &["assets/deck.css", "assets/panels.css"];
 const DECK_CSS: &str = "assets/presenter.css";
@@ -44,15 +47,15 @@ pub fn dist(tools: &Tools, public_url: &str, slides: &Path, out: &Path) -> Resul
     // The slides first: a bad one fails in a second, not after the wasm build.
     let deck = compile(slides, Path::new("assets"))?;
 
-    let bins: Vec<String> =
-        std::iter::once(DECK_BIN.to_owned()).chain(PanelKind::ALL.map(embed_bin)).collect();
-    step(&format!("building the wasm apps ({}; the first build takes minutes)", bins.join(", ")));
-    let mut cargo = tools.wasm_command("cargo");
-    cargo.args(["build", "-p", "deck-app", "--target", WASM_TARGET, "--profile", PROFILE]);
-    for bin in &bins {
-        cargo.args(["--bin", bin]);
-    }
-    run(&mut cargo)?;
+    let embeds: Vec<String> = PanelKind::ALL.map(embed_bin).to_vec();
+    step(&format!(
+        "building the wasm apps ({DECK_BIN}, {}; the first build takes minutes)",
+        embeds.join(", ")
+    ));
+    // The deck with its split points. The embeds without: an exported split point would keep
+    // every part of the deck in them.
+    build_wasm(tools, &[DECK_BIN.to_owned()], &["--features", "split"])?;
+    build_wasm(tools, &embeds, &[])?;
 
     clear(out)?;
     copy_dir(Path::new("assets"), &out.join("assets"))?;
@@ -65,15 +68,31 @@ pub fn dist(tools: &Tools, public_url: &str, slides: &Path, out: &Path) -> Resul
     css.push(deck_css);
     write_pages(out, &deck, |page| {
         Ok(match page {
-            Page::Deck => shell(public_url, &css, Some(&app(tools, &built, DECK_BIN, out)?)),
+            Page::Deck => shell(public_url, &css, Some(&app(tools, &built, DECK_BIN, true, out)?)),
             Page::Embed(kind) => {
-                shell(public_url, &shared_css, Some(&app(tools, &built, &embed_bin(kind), out)?))
+                shell(public_url, &shared_css, Some(&app(tools, &built, &embed_bin(kind), false, out)?))
             }
             // The kinds there are, and no code at all.
             Page::NoSuchEmbed => shell(public_url, &shared_css, None),
         })
     })?;
     precompress(out)
+}
+
+/// Builds `bins` of the deck-app package for the browser.
+fn build_wasm(tools: &Tools, bins: &[String], args: &[&str]) -> Result<()> {
+    let mut cargo = tools.wasm_command("cargo");
+    cargo.args(["build", "-p", "deck-app", "--target", WASM_TARGET, "--profile", PROFILE]).args(args);
+    for bin in bins {
+        cargo.args(["--bin", bin]);
+    }
+    // The relocations wasm-split reads to cut the deck's wasm; on every build alike, so that
+    // the dependencies are built once for both.
+    match std::env::var("RUSTFLAGS") {
+        Ok(flags) => cargo.env("RUSTFLAGS", format!("{flags} {EMIT_RELOCS}")),
+        Err(_) => cargo.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", EMIT_RELOCS),
+    };
+    run(&mut cargo)
 }
 
 /// The deck of `slides`, its images in `assets`; every error is printed as `file:line: message`.
@@ -142,33 +161,129 @@ fn wasm_dir(toolchain: WasmToolchain) -> PathBuf {
     target.join(WASM_TARGET).join(PROFILE)
 }
 
-/// `bin`'s wasm through wasm-bindgen (ES module glue) and `wasm-opt -Oz`, into `out` under
-/// hashed names.
-fn app(tools: &Tools, built: &Path, bin: &str, out: &Path) -> Result<App> {
+/// `bin`'s wasm through wasm-split (`split`), wasm-bindgen (ES module glue) and `wasm-opt -Oz`,
+/// into a folder of `out` named by the hash of all it holds: its files refer to each other by
+/// relative names, which then need no rewriting.
+fn app(tools: &Tools, built: &Path, bin: &str, split: bool, out: &Path) -> Result<App> {
     let work = target_dir().join("site").join(bin);
     if work.exists() {
         std::fs::remove_dir_all(&work)?;
     }
-    run(tools
-        .wasm_command("wasm-bindgen")
-        .args(["--target", "web", "--no-typescript", "--out-dir"])
-        .arg(&work)
-        .arg(built.join(format!("{bin}.wasm"))))?;
-    let wasm = work.join(format!("{bin}_bg.wasm"));
-    let optimised = work.join(format!("{bin}_opt.wasm"));
-    run(tools.wasm_command("wasm-opt").arg("-Oz").arg(&wasm).arg("-o").arg(&optimised))?;
-
-    let glue = std::fs::read(work.join(format!("{bin}.js")))?;
-    let wasm_bytes = std::fs::read(&optimised)?;
-    let hash = short_hash(&[&glue, &wasm_bytes]);
-    let app = App { js: format!("{bin}-{hash}.js"), wasm: format!("{bin}-{hash}_bg.wasm") };
-    std::fs::write(out.join(&app.js), glue)?;
-    std::fs::write(out.join(&app.wasm), wasm_bytes)?;
-    // Files of `#[wasm_bindgen(module = …)]` snippets, which the glue imports by relative path.
-    if work.join("snippets").exists() {
-        copy_dir(&work.join("snippets"), &out.join("snippets"))?;
+    let pkg = work.join("pkg");
+    std::fs::create_dir_all(&pkg)?;
+    let cargo_wasm = built.join(format!("{bin}.wasm"));
+    let (main_wasm, mut wasm_files) = if split {
+        split_wasm(&cargo_wasm, bin, &work, &pkg)?
+    } else {
+        let wasm = std::fs::read(&cargo_wasm)?;
+        if wasm.windows(SPLIT_IMPORT.len()).any(|w| w == SPLIT_IMPORT) {
+            bail!("{bin}.wasm has split points (built with the `split` feature?) but is not split");
+        }
+        // What `--emit-relocs` adds is for wasm-split only; wasm-opt cannot optimise around it.
+        let plain = work.join(format!("{bin}.wasm"));
+        let stripped = without_link_sections(&wasm)
+            .with_context(|| format!("reading the sections of {}", cargo_wasm.display()))?;
+        std::fs::write(&plain, stripped)?;
+        (plain, Vec::new())
+    };
+    let mut bindgen = tools.wasm_command("wasm-bindgen");
+    bindgen.args(["--target", "web", "--no-typescript", "--out-name", bin, "--out-dir"]).arg(&pkg);
+    if split {
+        // The chunks call the main module's functions by their linker names.
+        bindgen.args(["--keep-lld-exports", "--no-demangle"]);
     }
-    Ok(app)
+    run(bindgen.arg(&main_wasm))?;
+    wasm_files.push(pkg.join(format!("{bin}_bg.wasm")));
+    for wasm in &wasm_files {
+        run(tools.wasm_command("wasm-opt").arg("-Oz").arg(wasm).arg("-o").arg(wasm))?;
+    }
+
+    let files = files_in(&pkg)?;
+    let mut hasher = Sha256::new();
+    for file in &files {
+        hasher.update(file.strip_prefix(&pkg)?.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(file)?);
+    }
+    let folder = format!("{bin}-{}", hex16(&hasher.finalize()));
+    copy_dir(&pkg, &out.join(&folder))?;
+    Ok(App { js: format!("{folder}/{bin}.js"), wasm: format!("{folder}/{bin}_bg.wasm") })
+}
+
+/// Splits the deck's wasm at its `split_point!`s (src/lazy.rs) into a main module, written into
+/// `work` for wasm-bindgen, and chunks with their loader `__wasm_split.js`, written into `pkg`.
+/// Returns the main module and the chunks.
+fn split_wasm(input: &Path, bin: &str, work: &Path, pkg: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
+    step(&format!("splitting {bin}.wasm into chunks"));
+    let wasm = std::fs::read(input).with_context(|| format!("reading {}", input.display()))?;
+    let main = work.join(format!("{bin}.wasm"));
+    let main_module = format!("./{bin}.js");
+    let mut options = wasm_split_cli_support::Options::new(&wasm);
+    options.output_dir = pkg;
+    options.main_out_path = &main;
+    options.main_module = &main_module;
+    options.link_name = "./__wasm_split.js";
+    let split = wasm_split_cli_support::transform(options)
+        .map_err(|error| anyhow::anyhow!("wasm-split on {}: {error:#}", input.display()))?;
+    Ok((main, split.split_modules))
+}
+
+/// `wasm` without its linker sections (`linking`, `reloc.*`), section by section as the binary
+/// format lays them out: an id byte, the size as LEB128, then a custom section's name.
+fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
+    const HEADER: usize = 8;
+    fn leb128(bytes: &[u8], at: &mut usize) -> Result<usize> {
+        let (mut value, mut shift) = (0usize, 0);
+        loop {
+            let byte = *bytes.get(*at).context("a LEB128 number cut short")?;
+            *at += 1;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+            shift += 7;
+            if shift > 28 {
+                bail!("a LEB128 number too long");
+            }
+        }
+    }
+    if wasm.len() < HEADER || &wasm[..4] != b"\0asm" {
+        bail!("not a wasm module");
+    }
+    let mut out = wasm[..HEADER].to_vec();
+    let mut at = HEADER;
+    while at < wasm.len() {
+        let start = at;
+        let id = wasm[at];
+        at += 1;
+        let size = leb128(wasm, &mut at)?;
+        let end = at.checked_add(size).filter(|&end| end <= wasm.len()).context("a section past the end")?;
+        let linker_only = id == 0 && {
+            let mut name_at = at;
+            let len = leb128(wasm, &mut name_at)?;
+            let name = wasm.get(name_at..name_at + len).context("a section name past the end")?;
+            name == b"linking" || name.starts_with(b"reloc.")
+        };
+        if !linker_only {
+            out.extend_from_slice(&wasm[start..end]);
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
+/// Every file below `dir`, sorted.
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(files_in(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// The page around the talk's parts: what trunk's `index.html` holds for `cargo xtask dev`.
@@ -204,18 +319,18 @@ fn hashed_copy(file: &Path, out: &Path) -> Result<String> {
     let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let stem = file.file_stem().and_then(|s| s.to_str()).context("a file name")?;
     let ext = file.extension().and_then(|s| s.to_str()).context("an extension")?;
-    let name = format!("{stem}-{}.{ext}", short_hash(&[&data]));
+    let name = format!("{stem}-{}.{ext}", short_hash(&data));
     std::fs::write(out.join(&name), data)?;
     Ok(name)
 }
 
 /// 16 hex digits of SHA-256: the server and static hosts cache such names for ever.
-fn short_hash(parts: &[&[u8]]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part);
-    }
-    hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+fn short_hash(data: &[u8]) -> String {
+    hex16(&Sha256::digest(data))
+}
+
+fn hex16(digest: &[u8]) -> String {
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes `<file>.gz` (gzip -9) and `<file>.br` (brotli 11) beside every compressible file, for
@@ -300,10 +415,43 @@ mod tests {
     }
 
     #[test]
+    fn linker_sections_are_dropped_and_the_rest_kept_as_it_was() {
+        let custom = |name: &str, body: &[u8]| {
+            let mut payload = vec![name.len() as u8];
+            payload.extend_from_slice(name.as_bytes());
+            payload.extend_from_slice(body);
+            // The size in LEB128, which takes two bytes from 128 on.
+            let size = payload.len();
+            let mut section = if size < 128 {
+                vec![0, size as u8]
+            } else {
+                vec![0, 0x80 | (size & 0x7f) as u8, (size >> 7) as u8]
+            };
+            section.extend(payload);
+            section
+        };
+        let header = b"\0asm\x01\0\0\0".to_vec();
+        let types = vec![1, 4, 1, 0x60, 0, 0]; // one type: () -> ()
+        let names = custom("name", &[0, 1, 0]);
+        let wasm = [
+            header.clone(),
+            custom("linking", &[2, 0]),
+            types.clone(),
+            custom("reloc.CODE", &[9; 200]),
+            names.clone(),
+        ]
+        .concat();
+        assert_eq!(without_link_sections(&wasm).unwrap(), [header, types, names].concat());
+        assert!(without_link_sections(b"\0asm").is_err());
+        assert!(without_link_sections(&wasm[..wasm.len() - 1]).is_err(), "a section cut short");
+    }
+
+    #[test]
     fn hashed_names_follow_the_content() {
-        assert_eq!(short_hash(&[b"a", b"b"]), short_hash(&[b"ab"]));
-        assert_ne!(short_hash(&[b"ab"]), short_hash(&[b"ac"]));
-        assert_eq!(short_hash(&[b""]).len(), 16);
+        assert_eq!(short_hash(b"ab"), short_hash(b"ab"));
+        assert_ne!(short_hash(b"ab"), short_hash(b"ac"));
+        assert_eq!(short_hash(b"").len(), 16);
+        assert!(short_hash(b"").bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     }
 
     #[test]

@@ -115,6 +115,59 @@ async fn when_the_app_cannot_load_the_talk_stays_readable_and_a_reload_recovers(
 }
 
 #[tokio::test]
+async fn a_part_whose_chunk_cannot_load_says_so_in_its_place_and_retry_brings_it() -> Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    // The deck's own code loads; the chunks of its panels, overview, search and speaker view do not.
+    browser.block_urls(&["*/split_*.wasm", "*/chunk_*.wasm"]).await?;
+    browser.open(&format!("{}/", server.url)).await?;
+    let cost = browser.first_slide_with("[data-panel=cost]").await?;
+    browser.go_to(cost).await?;
+    let failed = "[data-slide='SLIDE'] .panel[data-panel=cost] .lazy-status[role=alert]"
+        .replace("SLIDE", &cost.to_string());
+    browser.wait_for(&format!("document.querySelector(\"{failed}\")"), LOAD).await?;
+    let message = browser.text(&failed).await?;
+    assert!(message.contains("could not load") && message.contains("Retry"), "{message}");
+    assert!(message.contains("What a month costs"), "names the part: {message}");
+    browser.screenshot("chunk-failed").await?;
+
+    // The rest of the deck keeps working, and the overview says it cannot open.
+    browser.press(keys::RIGHT).await?;
+    browser.wait_for(&format!("location.hash === '#/{}'", cost + 1), LOAD).await?;
+    browser.press("o").await?;
+    browser
+        .wait_for("document.querySelector('dialog.overview[open] .lazy-status[role=alert]')", LOAD)
+        .await?;
+    assert!(browser.text("dialog.overview[open]").await?.contains("The overview could not load"));
+    browser.press(keys::ESCAPE).await?;
+    browser.press(keys::LEFT).await?;
+    browser.wait_for(&format!("location.hash === '#/{cost}'"), LOAD).await?;
+
+    // Back online, Retry brings the panel, and it computes.
+    browser.block_urls(&[]).await?;
+    let retry = format!("{failed} button");
+    browser.client.find(fantoccini::Locator::Css(&retry)).await?.click().await?;
+    let total = format!("[data-slide='{cost}'] [data-testid=total-cost]");
+    browser
+        .wait_for(&format!("document.querySelector(\"{total}\")?.textContent.includes('$')"), LOAD)
+        .await?;
+    assert_eq!(browser.js(&format!("return document.querySelector(\"{failed}\")")).await?, json!(null));
+    browser.screenshot("chunk-retried").await?;
+    // And the overview's Retry brings the overview.
+    browser.press("o").await?;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("dialog.overview[open] .lazy-status button"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_for("document.querySelectorAll('dialog.overview[open] button.thumb').length > 40", LOAD)
+        .await?;
+    browser.close().await
+}
+
+#[tokio::test]
 async fn an_embed_page_loads_no_slides() -> Result<()> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
