@@ -72,6 +72,20 @@ pub fn bench(tools: &Tools) -> Result<()> {
         ));
         let whole = transfer(&sites.talk, "/", &deck_load.all)?;
         let whole_deck = "whole deck: everything the page fetches until idle";
+        // What the deck needs before it answers keys; its chunks (panels, dialogs, speaker view)
+        // follow (src/lazy.rs).
+        let is_chunk = |url: &&String| url.contains("/split_") || url.contains("/chunk_");
+        let first: Vec<String> = deck_load.all.iter().filter(|url| !is_chunk(url)).cloned().collect();
+        let navigation = transfer(&sites.talk, "/", &first)?;
+        rows.push(Row::compared(
+            "deck before its chunks: page, CSS, the wasm that navigates",
+            format!("{} gz · {} br", kb(navigation.gz), kb(navigation.br)),
+            "whole deck",
+            format!("{} gz · {} br", kb(whole.gz), kb(whole.br)),
+            navigation.gz as f64 / whole.gz as f64,
+            "—",
+            None,
+        ));
         rows.push(transfer_row(whole_deck, whole, "reveal.js", reveal_all, 120, None));
         rows.push(match &slidev {
             Ok(slidev) => transfer_row(whole_deck, whole, "Slidev", *slidev, 120, Some(0.55)),
@@ -565,7 +579,9 @@ fn report(table: &str, load_at_start: &str) -> Result<String> {
            Timing), each compressed with `gzip -9` and with brotli 11. *Until slide 1 is painted*: the \
            files the first paint needed (render-blocking ones, and images that had arrived by the \
            largest contentful paint). *Until idle*: everything fetched until the network was quiet for \
-           a second. An embed page counts what it fetches itself. The reveal.js page uses \
+           a second. *Before its chunks*: the same, less the wasm-split chunks (`split_*`, `chunk_*`: \
+           the panels, overview and search, speaker view) that follow once the deck runs. An embed \
+           page counts what it fetches itself. The reveal.js page uses \
            `dist/reveal.js`, `reveal.css`, the white theme (with its fonts) and the markdown plugin, \
            without the highlight plugin: our code is highlighted at build time, so leaving reveal.js's \
            highlighter out favours reveal.js. Slidev is `slidev build` (`@slidev/cli` 53, default theme) \
