@@ -5,6 +5,7 @@ mod control;
 mod follow;
 mod platform;
 mod static_files;
+mod storage;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -48,6 +49,9 @@ struct Cli {
     /// Serve the deck only, without the Lambda platform's functions.
     #[arg(long, conflicts_with = "functions")]
     no_functions: bool,
+    /// Where the local S3 API keeps the objects of the buckets the functions file declares.
+    #[arg(long, default_value = "deck-data")]
+    data: PathBuf,
 }
 
 #[tokio::main]
@@ -86,6 +90,7 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let follow = cli.follow.is_on(&address);
     let token = ControlToken::for_address(&address, follow);
     let functions = config.functions.clone();
+    let config_buckets = config.buckets.clone();
     let platform = Platform::start(config, log.clone(), shutdown.clone());
     let mut app = Router::new().merge(platform.router(token.clone()));
     let origins = if follow { follow::reachable_origins(&address) } else { Vec::new() };
@@ -94,6 +99,13 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
         app = app.merge(follow::router(room, token.clone()));
     }
     let app = app.merge(static_files::router(&cli.dist));
+    let storage = if config_buckets.is_empty() {
+        None
+    } else {
+        let secret = token.value().unwrap_or(storage::LOOPBACK_SECRET);
+        Some(storage::Storage::open(&cli.data, &config_buckets, secret)?)
+    };
+    let app = app.layer(axum::middleware::from_fn_with_state(storage, storage::dispatch));
 
     for function in &functions {
         let missing =
@@ -106,6 +118,17 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
             function.timeout.as_secs(),
             function.max_concurrency,
             function.binary.display(),
+        ));
+    }
+    for bucket in &config_buckets {
+        log.line(format!(
+            "bucket {} → S3 API at http://{address} (path-style; {}), objects in {}",
+            bucket.name,
+            match token.value() {
+                Some(_) => format!("access key {}, the presenter token as secret", storage::ACCESS_KEY),
+                None => format!("access key {}, secret {}", storage::ACCESS_KEY, storage::LOOPBACK_SECRET),
+            },
+            cli.data.join(&bucket.name).display(),
         ));
     }
     if let Some(token) = token.value() {

@@ -4,39 +4,12 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use base64::Engine;
 use serde_json::{json, Value};
-use support::{binaries, function, workspace_root, Server};
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
-}
-
-fn works(aws: &Path) -> bool {
-    Command::new(aws).arg("--version").output().is_ok_and(|output| output.status.success())
-}
-
-/// The `aws` executable, installing it if needed; `None` if that is impossible here.
-fn aws_cli() -> Option<PathBuf> {
-    let on_path = PathBuf::from("aws");
-    if works(&on_path) {
-        return Some(on_path);
-    }
-    let venv = target_dir().join("tools").join("awscli");
-    let installed = venv.join("bin").join("aws");
-    if works(&installed) {
-        return Some(installed);
-    }
-    eprintln!("aws CLI not found: installing it with pip into {}", venv.display());
-    let created = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
-    let pip = venv.join("bin").join("pip");
-    let installed_ok = created
-        && Command::new(&pip).args(["install", "--quiet", "awscli"]).status().is_ok_and(|s| s.success());
-    (installed_ok && works(&installed)).then_some(installed)
-}
+use support::{aws_cli, binaries, function, Server};
 
 struct Cli {
     aws: PathBuf,

@@ -12,6 +12,10 @@
 //! max_concurrency = 10            # instances at once, default 10
 //! [function.environment]
 //! GREETING = "Hello"
+//!
+//! [[bucket]]                      # a bucket of the local S3 API
+//! name = "deck-photos"            # S3's bucket name rules
+//! max_object_mb = 20              # 1–5120, default 20: larger uploads get EntityTooLarge
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -51,6 +55,20 @@ const RESERVED_VARIABLES: &[&str] = &[
 pub struct PlatformConfig {
     pub region: String,
     pub functions: Vec<FunctionConfig>,
+    pub buckets: Vec<BucketConfig>,
+}
+
+/// A bucket of the local S3 API (`crate::storage`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketConfig {
+    pub name: String,
+    pub max_object_mb: u32,
+}
+
+impl BucketConfig {
+    pub fn max_object_bytes(&self) -> u64 {
+        u64::from(self.max_object_mb) * 1024 * 1024
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +91,8 @@ pub enum ConfigError {
     Syntax { path: PathBuf, line: usize, column: usize, message: String },
     #[error("{path}:{line}: function {function:?}: {problem}")]
     Function { path: PathBuf, line: usize, function: String, problem: String },
+    #[error("{path}:{line}: bucket {bucket:?}: {problem}")]
+    Bucket { path: PathBuf, line: usize, bucket: String, problem: String },
     #[error("{path}:{line}: {problem}")]
     File { path: PathBuf, line: usize, problem: String },
 }
@@ -80,7 +100,7 @@ pub enum ConfigError {
 impl PlatformConfig {
     /// No functions: the server only serves the deck.
     pub fn empty() -> PlatformConfig {
-        PlatformConfig { region: DEFAULT_REGION.to_owned(), functions: Vec::new() }
+        PlatformConfig { region: DEFAULT_REGION.to_owned(), functions: Vec::new(), buckets: Vec::new() }
     }
 
     pub fn load(path: &Path) -> Result<PlatformConfig, ConfigError> {
@@ -162,7 +182,26 @@ impl PlatformConfig {
                 environment,
             });
         }
-        Ok(PlatformConfig { region, functions })
+
+        let mut buckets: Vec<BucketConfig> = Vec::with_capacity(raw.bucket.len());
+        for bucket in raw.bucket {
+            let name = bucket.name.get_ref().clone();
+            let invalid = |span: Range<usize>, problem: String| ConfigError::Bucket {
+                path: path.to_owned(),
+                line: at(span),
+                bucket: name.clone(),
+                problem,
+            };
+            if let Some(problem) = bucket_name_problem(&name) {
+                return Err(invalid(bucket.name.span(), problem.to_owned()));
+            }
+            if buckets.iter().any(|b| b.name == name) {
+                return Err(invalid(bucket.name.span(), "defined twice".to_owned()));
+            }
+            let max_object_mb = in_range(bucket.max_object_mb, 20, 1..=5120, "max_object_mb", &invalid)?;
+            buckets.push(BucketConfig { name, max_object_mb });
+        }
+        Ok(PlatformConfig { region, functions, buckets })
     }
 }
 
@@ -172,6 +211,15 @@ struct RawConfig {
     region: Option<Spanned<String>>,
     #[serde(default)]
     function: Vec<RawFunction>,
+    #[serde(default)]
+    bucket: Vec<RawBucket>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBucket {
+    name: Spanned<String>,
+    max_object_mb: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +274,25 @@ fn environment_problem(key: &str, value: &str) -> Option<String> {
 fn is_function_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// S3's rules for a general purpose bucket's name, or `None` if `name` keeps them.
+fn bucket_name_problem(name: &str) -> Option<&'static str> {
+    let allowed = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    let ends = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !(3..=63).contains(&name.len()) {
+        Some("a bucket name is 3 to 63 characters")
+    } else if !allowed {
+        Some("a bucket name has only lowercase letters, digits, dots and hyphens")
+    } else if !ends(name.bytes().next()) || !ends(name.bytes().last()) {
+        Some("a bucket name begins and ends with a letter or digit")
+    } else if name.contains("..") {
+        Some("a bucket name has no two dots in a row")
+    } else if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        Some("a bucket name is not an IP address")
+    } else {
+        None
+    }
 }
 
 fn is_region(region: &str) -> bool {
@@ -286,6 +353,35 @@ GREETING = "Hi"
                 environment: BTreeMap::from([("GREETING".into(), "Hi".into())]),
             }]
         );
+    }
+
+    #[test]
+    fn buckets_are_read_with_their_limits_and_checked_by_s3s_rules() {
+        let config = parse("[[bucket]]\nname = \"deck-photos\"\n\n[[bucket]]\nname = \"b.2\"\nmax_object_mb = 5\n").unwrap();
+        assert_eq!(
+            config.buckets,
+            [
+                BucketConfig { name: "deck-photos".into(), max_object_mb: 20 },
+                BucketConfig { name: "b.2".into(), max_object_mb: 5 },
+            ]
+        );
+        assert_eq!(config.buckets[1].max_object_bytes(), 5 * 1024 * 1024);
+        for (name, problem) in [
+            ("ab", "3 to 63 characters"),
+            ("Photos", "only lowercase letters"),
+            ("my_photos", "only lowercase letters"),
+            ("-photos", "begins and ends"),
+            ("a..b", "two dots"),
+            ("192.168.1.1", "not an IP address"),
+        ] {
+            let message = error(&format!("\n[[bucket]]\nname = \"{name}\"\n"));
+            assert!(message.starts_with(&format!("demos/functions.toml:3: bucket {name:?}: ")), "{message}");
+            assert!(message.contains(problem), "{name}: {message}");
+        }
+        let twice = error("[[bucket]]\nname = \"abc\"\n[[bucket]]\nname = \"abc\"\n");
+        assert_eq!(twice, "demos/functions.toml:4: bucket \"abc\": defined twice");
+        let big = error("[[bucket]]\nname = \"abc\"\nmax_object_mb = 6000\n");
+        assert_eq!(big, "demos/functions.toml:3: bucket \"abc\": max_object_mb = 6000 is outside 1..=5120");
     }
 
     #[test]

@@ -231,3 +231,30 @@ pub async fn collect_events(mut response: reqwest::Response, done: impl Fn(&[Val
     }
     events
 }
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
+}
+
+fn works(aws: &Path) -> bool {
+    Command::new(aws).arg("--version").output().is_ok_and(|output| output.status.success())
+}
+
+/// The `aws` executable, installing it if needed; `None` if that is impossible here.
+pub fn aws_cli() -> Option<PathBuf> {
+    let on_path = PathBuf::from("aws");
+    if works(&on_path) {
+        return Some(on_path);
+    }
+    let venv = target_dir().join("tools").join("awscli");
+    let installed = venv.join("bin").join("aws");
+    if works(&installed) {
+        return Some(installed);
+    }
+    eprintln!("aws CLI not found: installing it with pip into {}", venv.display());
+    let created = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
+    let pip = venv.join("bin").join("pip");
+    let installed_ok = created
+        && Command::new(&pip).args(["install", "--quiet", "awscli"]).status().is_ok_and(|s| s.success());
+    (installed_ok && works(&installed)).then_some(installed)
+}

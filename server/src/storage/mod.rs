@@ -1,0 +1,96 @@
+//! The local S3 API: the buckets `functions.toml` declares, their objects as files under the
+//! data folder, spoken as the real S3 REST protocol (by `s3s`, on `s3s-fs`'s files) on the
+//! server's own address, so the AWS CLI (`--endpoint-url http://127.0.0.1:8080`), the SDKs and
+//! presigned URLs work against it unchanged.
+//!
+//! Requests are path-style (`/<bucket>/<key>`, what the CLI and SDKs send to an IP address): a
+//! request is S3's when its first path segment is a declared bucket, or when it is signed the
+//! AWS way (ListBuckets is `GET /`; an undeclared bucket gets `NoSuchBucket`). The deck's own
+//! requests never are. Every request must be signed (SigV4, in headers or a presigned URL)
+//! with the local credentials: [`ACCESS_KEY`] and, on loopback, [`LOOPBACK_SECRET`]; on any
+//! other address the secret is the presenter token, so only the presenter can read or write.
+mod guard;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use s3s::auth::SimpleAuth;
+use s3s::service::{S3Service, S3ServiceBuilder};
+use tower::ServiceExt;
+
+use crate::platform::config::BucketConfig;
+
+/// The access key of the local S3 API.
+pub const ACCESS_KEY: &str = "serverless-deck";
+/// Its secret on a loopback address, where only this machine can reach it.
+pub const LOOPBACK_SECRET: &str = "serverless-deck-local";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create the data folder {path}: {source}")]
+    Folder { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the data folder {path}: {message}")]
+    Open { path: PathBuf, message: String },
+}
+
+/// The S3 API over the declared buckets.
+#[derive(Clone)]
+pub struct Storage {
+    service: S3Service,
+    buckets: Arc<BTreeMap<String, BucketConfig>>,
+}
+
+impl Storage {
+    /// Opens `data` (made if missing), with a folder per bucket; `secret` signs requests.
+    pub fn open(data: &Path, buckets: &[BucketConfig], secret: &str) -> Result<Storage, StorageError> {
+        for bucket in buckets {
+            let folder = data.join(&bucket.name);
+            std::fs::create_dir_all(&folder).map_err(|source| StorageError::Folder { path: folder, source })?;
+        }
+        let root = std::fs::canonicalize(data)
+            .map_err(|source| StorageError::Folder { path: data.to_owned(), source })?;
+        let files = s3s_fs::FileSystem::new(&root)
+            .map_err(|error| StorageError::Open { path: root.clone(), message: format!("{error:?}") })?;
+        let buckets: Arc<BTreeMap<String, BucketConfig>> =
+            Arc::new(buckets.iter().map(|b| (b.name.clone(), b.clone())).collect());
+        let mut builder = S3ServiceBuilder::new(guard::Guarded { files, root, buckets: buckets.clone() });
+        builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, secret));
+        Ok(Storage { service: builder.build(), buckets })
+    }
+
+    /// Whether `request` is for the S3 API rather than the deck.
+    pub fn claims(&self, request: &Request) -> bool {
+        let path = request.uri().path();
+        // Bucket names are lowercase letters, digits, dots and hyphens: never percent-encoded.
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+        self.buckets.contains_key(first) || is_signed(request)
+    }
+}
+
+/// Sends S3's requests to the S3 API and everything else on to the deck's routes.
+pub async fn dispatch(State(storage): State<Option<Storage>>, request: Request, next: Next) -> Response {
+    match storage {
+        Some(storage) if storage.claims(&request) => match storage.service.oneshot(request).await {
+            Ok(response) => response.map(axum::body::Body::new),
+            Err(error) => {
+                (axum::http::StatusCode::INTERNAL_SERVER_ERROR, format!("S3 API: {error:?}")).into_response()
+            }
+        },
+        _ => next.run(request).await,
+    }
+}
+
+/// Signed the AWS way, in headers or as a presigned URL.
+fn is_signed(request: &Request) -> bool {
+    let in_header = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("AWS4-HMAC-SHA256") || value.starts_with("AWS "));
+    let in_query = request.uri().query().is_some_and(|q| q.contains("X-Amz-Signature=") || q.contains("Signature="));
+    in_header || in_query
+}

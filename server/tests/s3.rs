@@ -1,0 +1,186 @@
+//! The local S3 API against the real AWS CLI (`aws s3` and `aws s3api` with `--endpoint-url`):
+//! single and multipart uploads, ranges, listing with prefix, delimiter and pages, presigned
+//! URLs, deletes, S3's errors, and the deck still served beside it. The CLI comes from PATH or is
+//! installed once with pip (see `support::aws_cli`); only if neither works is the test skipped.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use support::{aws_cli, client, Server};
+
+const SECRET: &str = "serverless-deck-local";
+
+struct Aws {
+    aws: PathBuf,
+    endpoint: String,
+    dir: tempfile::TempDir,
+    secret: &'static str,
+}
+
+impl Aws {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(&self.aws)
+            .args(args)
+            .args(["--endpoint-url", &self.endpoint])
+            .env("AWS_ACCESS_KEY_ID", "serverless-deck")
+            .env("AWS_SECRET_ACCESS_KEY", self.secret)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("AWS_PAGER", "")
+            .output()
+            .expect("the aws CLI runs")
+    }
+
+    /// Runs and expects success; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(output.status.success(), "aws {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Runs and expects failure; its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(!output.status.success(), "aws {args:?} should fail: {}", String::from_utf8_lossy(&output.stdout));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).expect("JSON from the CLI")
+    }
+
+    fn file(&self, name: &str, bytes: &[u8]) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+}
+
+fn storage_server() -> (Server, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let functions = dir.path().join("functions.toml");
+    std::fs::write(
+        &functions,
+        "[[bucket]]\nname = \"deck-photos\"\nmax_object_mb = 1\n\n[[bucket]]\nname = \"big-files\"\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let dist = dir.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>the deck</title>").unwrap();
+    let args = [
+        "--functions".as_ref(),
+        functions.as_os_str(),
+        "--dist".as_ref(),
+        dist.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ];
+    (Server::launch(dir, &args), data)
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+#[tokio::test]
+async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
+    let Some(aws) = aws_cli() else {
+        eprintln!("SKIPPED: the aws CLI is not installed and `pip install awscli` did not work here");
+        return;
+    };
+    let (server, data) = storage_server();
+    let aws = Aws { aws, endpoint: server.base.clone(), dir: tempfile::tempdir().unwrap(), secret: SECRET };
+    assert!(
+        server.log().iter().any(|l| l.starts_with("bucket deck-photos → S3 API at http://127.0.0.1:")),
+        "{:#?}",
+        server.log()
+    );
+
+    // Single PUTs, a key with a space and a plus, and the bytes on disk as they were sent.
+    let photo = pattern(200_000);
+    let file = aws.file("photo.jpg", &photo);
+    aws.ok(&["s3", "cp", &file, "s3://deck-photos/uploads/cat photo+1.jpg"]);
+    aws.ok(&["s3", "cp", &aws.file("b.txt", b"second"), "s3://deck-photos/uploads/b.txt"]);
+    aws.ok(&["s3", "cp", &aws.file("c.txt", b"third"), "s3://deck-photos/thumbnails/160/c.txt"]);
+    assert_eq!(std::fs::read(data.join("deck-photos/uploads/cat photo+1.jpg")).unwrap(), photo);
+    let no_temporary = |dir: &Path| std::fs::read_dir(dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp."));
+    assert!(no_temporary(&data), "no half-written object is left");
+
+    let listed = aws.ok(&["s3", "ls", "s3://deck-photos/uploads/"]);
+    assert!(listed.contains("200000 cat photo+1.jpg") && listed.contains("b.txt"), "{listed}");
+    assert!(!listed.contains("c.txt"), "{listed}");
+    let buckets = aws.ok(&["s3", "ls"]);
+    assert!(buckets.contains("deck-photos") && buckets.contains("big-files"), "{buckets}");
+
+    // LIST v2: delimiter and prefix, and pages of one key followed by the CLI.
+    let top = aws.json(&["s3api", "list-objects-v2", "--bucket", "deck-photos", "--delimiter", "/"]);
+    let prefixes: Vec<&str> =
+        top["CommonPrefixes"].as_array().unwrap().iter().filter_map(|p| p["Prefix"].as_str()).collect();
+    assert_eq!(prefixes, ["thumbnails/", "uploads/"]);
+    let paged = aws.json(&["s3api", "list-objects-v2", "--bucket", "deck-photos", "--page-size", "1"]);
+    let keys: Vec<&str> = paged["Contents"].as_array().unwrap().iter().filter_map(|o| o["Key"].as_str()).collect();
+    assert_eq!(keys, ["thumbnails/160/c.txt", "uploads/b.txt", "uploads/cat photo+1.jpg"]);
+
+    // GET with a Range, and HEAD.
+    let part = aws.dir.path().join("part");
+    let part_name = part.to_string_lossy().into_owned();
+    let got = aws.json(&[
+        "s3api", "get-object", "--bucket", "deck-photos", "--key", "uploads/cat photo+1.jpg", "--range", "bytes=10-19",
+        &part_name,
+    ]);
+    assert_eq!(got["ContentLength"], 10, "{got}");
+    assert_eq!(std::fs::read(&part).unwrap(), &photo[10..20]);
+    let head = aws.json(&["s3api", "head-object", "--bucket", "deck-photos", "--key", "uploads/b.txt"]);
+    assert_eq!(head["ContentLength"], 6, "{head}");
+
+    // A presigned GET works without credentials; a tampered one does not.
+    let url = aws.ok(&["s3", "presign", "s3://deck-photos/uploads/b.txt", "--expires-in", "60"]);
+    let url = url.trim();
+    let fetched = client().get(url).send().await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.text().await.unwrap(), "second");
+    let tampered = client().get(url.replace("b.txt", "c.txt")).send().await.unwrap();
+    assert_eq!(tampered.status(), 403);
+    assert!(tampered.text().await.unwrap().contains("<Code>SignatureDoesNotMatch</Code>"));
+
+    // Multipart: 6 MB in 5 MB parts, into the bucket that takes 20 MB.
+    std::fs::write(aws.dir.path().join("config"), "[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n").unwrap();
+    let big = pattern(6 * 1024 * 1024);
+    aws.ok(&["s3", "cp", &aws.file("big.bin", &big), "s3://big-files/big.bin"]);
+    assert_eq!(std::fs::read(data.join("big-files/big.bin")).unwrap(), big);
+
+    // S3's errors, as the CLI reports them.
+    let too_large = aws.fails(&["s3", "cp", &aws.file("large.jpg", &pattern(1_100_000)), "s3://deck-photos/large.jpg"]);
+    assert!(too_large.contains("EntityTooLarge") && too_large.contains("at most 1 MB"), "{too_large}");
+    assert!(!data.join("deck-photos/large.jpg").exists());
+    let too_many_parts = aws.fails(&["s3", "cp", &aws.file("big2.bin", &big), "s3://deck-photos/big2.bin"]);
+    assert!(too_many_parts.contains("EntityTooLarge"), "{too_many_parts}");
+    assert!(!data.join("deck-photos/big2.bin").exists());
+    let missing_key =
+        aws.fails(&["s3api", "get-object", "--bucket", "deck-photos", "--key", "nothing", &part_name]);
+    assert!(missing_key.contains("NoSuchKey"), "{missing_key}");
+    let missing_bucket = aws.fails(&["s3", "ls", "s3://no-such-bucket/"]);
+    assert!(missing_bucket.contains("NoSuchBucket"), "{missing_bucket}");
+    let made = aws.fails(&["s3", "mb", "s3://deck-photos"]);
+    assert!(made.contains("BucketAlreadyOwnedByYou"), "{made}");
+    let wrong = Aws { aws: aws.aws.clone(), endpoint: aws.endpoint.clone(), dir: tempfile::tempdir().unwrap(), secret: "guess" };
+    let refused = wrong.fails(&["s3", "ls", "s3://deck-photos/"]);
+    assert!(refused.contains("SignatureDoesNotMatch"), "{refused}");
+
+    // Deletes, one and several.
+    aws.ok(&["s3", "rm", "s3://deck-photos/uploads/b.txt"]);
+    assert!(!data.join("deck-photos/uploads/b.txt").exists());
+    aws.ok(&["s3", "rm", "s3://deck-photos/", "--recursive"]);
+    assert_eq!(aws.ok(&["s3", "ls", "s3://deck-photos/", "--recursive"]).trim(), "");
+
+    // The deck is still served beside the S3 API.
+    let page = client().get(server.url("/")).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("the deck"));
+}
