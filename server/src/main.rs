@@ -91,6 +91,7 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let token = ControlToken::for_address(&address, follow);
     let functions = config.functions.clone();
     let config_buckets = config.buckets.clone();
+    let region = config.region.clone();
     let platform = Platform::start(config, log.clone(), shutdown.clone());
     let mut app = Router::new().merge(platform.router(token.clone()));
     let origins = if follow { follow::reachable_origins(&address) } else { Vec::new() };
@@ -98,13 +99,17 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
         let room = Room::new(origins.clone(), shutdown.clone());
         app = app.merge(follow::router(room, token.clone()));
     }
-    let app = app.merge(static_files::router(&cli.dist));
     let storage = if config_buckets.is_empty() {
         None
     } else {
         let secret = token.value().unwrap_or(storage::LOOPBACK_SECRET);
-        Some(storage::Storage::open(&cli.data, &config_buckets, secret)?)
+        Some(storage::Storage::open(&cli.data, &config_buckets, secret, &region)?)
     };
+    if let Some(storage) = &storage {
+        app = app.merge(storage::router(storage.clone(), token.clone()));
+    }
+    let app = app.merge(static_files::router(&cli.dist));
+    // Outermost: S3's requests never reach the deck's routes.
     let app = app.layer(axum::middleware::from_fn_with_state(storage, storage::dispatch));
 
     for function in &functions {

@@ -47,7 +47,11 @@ impl Aws {
     /// Runs and expects failure; its stderr.
     fn fails(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(!output.status.success(), "aws {args:?} should fail: {}", String::from_utf8_lossy(&output.stdout));
+        assert!(
+            !output.status.success(),
+            "aws {args:?} should fail: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
         String::from_utf8_lossy(&output.stderr).into_owned()
     }
 
@@ -110,7 +114,9 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
     aws.ok(&["s3", "cp", &aws.file("b.txt", b"second"), "s3://deck-photos/uploads/b.txt"]);
     aws.ok(&["s3", "cp", &aws.file("c.txt", b"third"), "s3://deck-photos/thumbnails/160/c.txt"]);
     assert_eq!(std::fs::read(data.join("deck-photos/uploads/cat photo+1.jpg")).unwrap(), photo);
-    let no_temporary = |dir: &Path| std::fs::read_dir(dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp."));
+    let no_temporary = |dir: &Path| {
+        std::fs::read_dir(dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp."))
+    };
     assert!(no_temporary(&data), "no half-written object is left");
 
     let listed = aws.ok(&["s3", "ls", "s3://deck-photos/uploads/"]);
@@ -125,14 +131,22 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
         top["CommonPrefixes"].as_array().unwrap().iter().filter_map(|p| p["Prefix"].as_str()).collect();
     assert_eq!(prefixes, ["thumbnails/", "uploads/"]);
     let paged = aws.json(&["s3api", "list-objects-v2", "--bucket", "deck-photos", "--page-size", "1"]);
-    let keys: Vec<&str> = paged["Contents"].as_array().unwrap().iter().filter_map(|o| o["Key"].as_str()).collect();
+    let keys: Vec<&str> =
+        paged["Contents"].as_array().unwrap().iter().filter_map(|o| o["Key"].as_str()).collect();
     assert_eq!(keys, ["thumbnails/160/c.txt", "uploads/b.txt", "uploads/cat photo+1.jpg"]);
 
     // GET with a Range, and HEAD.
     let part = aws.dir.path().join("part");
     let part_name = part.to_string_lossy().into_owned();
     let got = aws.json(&[
-        "s3api", "get-object", "--bucket", "deck-photos", "--key", "uploads/cat photo+1.jpg", "--range", "bytes=10-19",
+        "s3api",
+        "get-object",
+        "--bucket",
+        "deck-photos",
+        "--key",
+        "uploads/cat photo+1.jpg",
+        "--range",
+        "bytes=10-19",
         &part_name,
     ]);
     assert_eq!(got["ContentLength"], 10, "{got}");
@@ -151,13 +165,18 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
     assert!(tampered.text().await.unwrap().contains("<Code>SignatureDoesNotMatch</Code>"));
 
     // Multipart: 6 MB in 5 MB parts, into the bucket that takes 20 MB.
-    std::fs::write(aws.dir.path().join("config"), "[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n").unwrap();
+    std::fs::write(
+        aws.dir.path().join("config"),
+        "[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n",
+    )
+    .unwrap();
     let big = pattern(6 * 1024 * 1024);
     aws.ok(&["s3", "cp", &aws.file("big.bin", &big), "s3://big-files/big.bin"]);
     assert_eq!(std::fs::read(data.join("big-files/big.bin")).unwrap(), big);
 
     // S3's errors, as the CLI reports them.
-    let too_large = aws.fails(&["s3", "cp", &aws.file("large.jpg", &pattern(1_100_000)), "s3://deck-photos/large.jpg"]);
+    let too_large =
+        aws.fails(&["s3", "cp", &aws.file("large.jpg", &pattern(1_100_000)), "s3://deck-photos/large.jpg"]);
     assert!(too_large.contains("EntityTooLarge") && too_large.contains("at most 1 MB"), "{too_large}");
     assert!(!data.join("deck-photos/large.jpg").exists());
     let too_many_parts = aws.fails(&["s3", "cp", &aws.file("big2.bin", &big), "s3://deck-photos/big2.bin"]);
@@ -170,7 +189,12 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
     assert!(missing_bucket.contains("NoSuchBucket"), "{missing_bucket}");
     let made = aws.fails(&["s3", "mb", "s3://deck-photos"]);
     assert!(made.contains("BucketAlreadyOwnedByYou"), "{made}");
-    let wrong = Aws { aws: aws.aws.clone(), endpoint: aws.endpoint.clone(), dir: tempfile::tempdir().unwrap(), secret: "guess" };
+    let wrong = Aws {
+        aws: aws.aws.clone(),
+        endpoint: aws.endpoint.clone(),
+        dir: tempfile::tempdir().unwrap(),
+        secret: "guess",
+    };
     let refused = wrong.fails(&["s3", "ls", "s3://deck-photos/"]);
     assert!(refused.contains("SignatureDoesNotMatch"), "{refused}");
 
@@ -183,4 +207,119 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
     // The deck is still served beside the S3 API.
     let page = client().get(server.url("/")).send().await.unwrap();
     assert!(page.text().await.unwrap().contains("the deck"));
+}
+
+/// Asks the server for an upload ticket into `bucket`.
+async fn ask_ticket(server: &Server, bucket: &str, body: serde_json::Value) -> (u16, Value) {
+    let response =
+        client().post(server.url(&format!("/api/uploads/{bucket}"))).json(&body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_browser_uploads_with_a_ticket_and_a_killed_upload_leaves_nothing() {
+    let (mut server, data) = storage_server();
+    let photo = pattern(300_000);
+    let (status, ticket_json) = ask_ticket(
+        &server,
+        "deck-photos",
+        serde_json::json!({ "file_name": "My cat.jpg", "content_type": "image/jpeg", "size": photo.len() }),
+    )
+    .await;
+    assert_eq!(status, 200, "{ticket_json}");
+    let ticket: deck_core::uploads::UploadTicket = serde_json::from_value(ticket_json).unwrap();
+    assert!(ticket.key.starts_with("uploads/") && ticket.key.ends_with("/My-cat.jpg"), "{}", ticket.key);
+    assert_eq!(ticket.max_bytes, 1024 * 1024);
+    // A plain PUT with no credentials, as the browser sends it.
+    let put = client()
+        .put(&ticket.url)
+        .header("content-type", "image/jpeg")
+        .body(photo.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200, "{}", put.text().await.unwrap());
+    assert_eq!(std::fs::read(data.join("deck-photos").join(&ticket.key)).unwrap(), photo);
+    // The ticket is for its key only.
+    let elsewhere =
+        client().put(ticket.url.replace("My-cat.jpg", "other.jpg")).body("x").send().await.unwrap();
+    assert_eq!(elsewhere.status(), 403);
+
+    // Refused before anything is sent, with the reason.
+    let (status, refused) = ask_ticket(
+        &server,
+        "deck-photos",
+        serde_json::json!({ "file_name": "big.jpg", "content_type": "image/jpeg", "size": 5 << 20 }),
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert!(refused["error"].as_str().unwrap().contains("at most 1048576 bytes (1 MB)"), "{refused}");
+    let (status, refused) = ask_ticket(
+        &server,
+        "deck-photos",
+        serde_json::json!({ "file_name": "a.txt", "content_type": "text/plain", "size": 5 }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(refused["error"].as_str().unwrap().contains("not an image"), "{refused}");
+    let (status, refused) = ask_ticket(
+        &server,
+        "nope",
+        serde_json::json!({ "file_name": "a.png", "content_type": "image/png", "size": 5 }),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(refused["error"].as_str().unwrap().contains("\"deck-photos\""), "{refused}");
+
+    // Half an upload, then the server is killed: no object, and no temporary file once it is back.
+    let (_, half) = ask_ticket(
+        &server,
+        "deck-photos",
+        serde_json::json!({ "file_name": "half.jpg", "content_type": "image/jpeg", "size": 900_000 }),
+    )
+    .await;
+    let half: deck_core::uploads::UploadTicket = serde_json::from_value(half).unwrap();
+    let (address, path) = half.url.strip_prefix("http://").unwrap().split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let target = format!("/{path}");
+    use std::io::Write;
+    write!(stream, "PUT {target} HTTP/1.1\r\nHost: {address}\r\nContent-Type: image/jpeg\r\nContent-Length: 900000\r\n\r\n").unwrap();
+    stream.write_all(&pattern(400_000)).unwrap();
+    stream.flush().unwrap();
+    let temporary = |data: &Path| {
+        std::fs::read_dir(data)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().contains(".tmp."))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !temporary(&data) {
+        assert!(std::time::Instant::now() < deadline, "the upload never started writing");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    server.kill();
+    drop(stream);
+    let object = data.join("deck-photos").join(&half.key);
+    assert!(!object.exists(), "no partial object");
+    let functions = server.dir.path().join("functions.toml");
+    let dist = server.dir.path().join("dist");
+    let again = Server::launch(
+        tempfile::tempdir().unwrap(),
+        &[
+            "--functions".as_ref(),
+            functions.as_os_str(),
+            "--dist".as_ref(),
+            dist.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+        ],
+    );
+    assert!(!temporary(&data), "the half-written file is gone after a restart");
+    assert!(!object.exists());
+    assert_eq!(
+        std::fs::read(data.join("deck-photos").join(&ticket.key)).unwrap(),
+        photo,
+        "what was stored stays"
+    );
+    drop(again);
 }

@@ -10,6 +10,7 @@ pub mod search;
 pub mod shortcuts;
 pub mod stopwatch;
 pub mod sync;
+pub mod uploads;
 
 pub use model::{Block, CodeTheme, Content, Deck, Meta, Slide, Source};
 pub use nav::Position;

@@ -278,7 +278,8 @@ fn is_function_name(name: &str) -> bool {
 
 /// S3's rules for a general purpose bucket's name, or `None` if `name` keeps them.
 fn bucket_name_problem(name: &str) -> Option<&'static str> {
-    let allowed = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    let allowed =
+        name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
     let ends = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     if !(3..=63).contains(&name.len()) {
         Some("a bucket name is 3 to 63 characters")
@@ -357,7 +358,9 @@ GREETING = "Hi"
 
     #[test]
     fn buckets_are_read_with_their_limits_and_checked_by_s3s_rules() {
-        let config = parse("[[bucket]]\nname = \"deck-photos\"\n\n[[bucket]]\nname = \"b.2\"\nmax_object_mb = 5\n").unwrap();
+        let config =
+            parse("[[bucket]]\nname = \"deck-photos\"\n\n[[bucket]]\nname = \"b.2\"\nmax_object_mb = 5\n")
+                .unwrap();
         assert_eq!(
             config.buckets,
             [

@@ -26,7 +26,8 @@ impl Guarded {
 
     fn object(&self, bucket: &str, key: &str) -> S3Result<&BucketConfig> {
         let config = self.bucket(bucket)?;
-        key_problem(key).map_or(Ok(config), |problem| Err(s3_error!(InvalidArgument, "key {key:?}: {problem}")))
+        key_problem(key)
+            .map_or(Ok(config), |problem| Err(s3_error!(InvalidArgument, "key {key:?}: {problem}")))
     }
 
     /// What a single request may carry into `bucket`.
@@ -79,7 +80,10 @@ fn url_encode_keys(contents: &mut Option<Vec<Object>>, prefixes: &mut Option<Vec
 
 #[async_trait::async_trait]
 impl S3 for Guarded {
-    async fn list_buckets(&self, req: S3Request<ListBucketsInput>) -> S3Result<S3Response<ListBucketsOutput>> {
+    async fn list_buckets(
+        &self,
+        req: S3Request<ListBucketsInput>,
+    ) -> S3Result<S3Response<ListBucketsOutput>> {
         self.files.list_buckets(req).await
     }
 
@@ -96,17 +100,26 @@ impl S3 for Guarded {
         self.files.get_bucket_location(req).await
     }
 
-    async fn create_bucket(&self, req: S3Request<CreateBucketInput>) -> S3Result<S3Response<CreateBucketOutput>> {
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
         self.bucket(&req.input.bucket)?;
         Err(s3_error!(BucketAlreadyOwnedByYou, "declared in functions.toml"))
     }
 
-    async fn delete_bucket(&self, req: S3Request<DeleteBucketInput>) -> S3Result<S3Response<DeleteBucketOutput>> {
+    async fn delete_bucket(
+        &self,
+        req: S3Request<DeleteBucketInput>,
+    ) -> S3Result<S3Response<DeleteBucketOutput>> {
         self.bucket(&req.input.bucket)?;
         Err(s3_error!(AccessDenied, "buckets are declared in functions.toml; delete its objects instead"))
     }
 
-    async fn list_objects(&self, req: S3Request<ListObjectsInput>) -> S3Result<S3Response<ListObjectsOutput>> {
+    async fn list_objects(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
         self.bucket(&req.input.bucket)?;
         let encode = asks_url_encoding(&req.input.encoding_type);
         let mut listed = self.files.list_objects(req).await?;
@@ -164,12 +177,18 @@ impl S3 for Guarded {
         self.files.copy_object(req).await
     }
 
-    async fn delete_object(&self, req: S3Request<DeleteObjectInput>) -> S3Result<S3Response<DeleteObjectOutput>> {
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
         self.object(&req.input.bucket, &req.input.key)?;
         self.files.delete_object(req).await
     }
 
-    async fn delete_objects(&self, req: S3Request<DeleteObjectsInput>) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
         for object in &req.input.delete.objects {
             self.object(&req.input.bucket, &object.key)?;
         }

@@ -10,19 +10,32 @@
 //! with the local credentials: [`ACCESS_KEY`] and, on loopback, [`LOOPBACK_SECRET`]; on any
 //! other address the secret is the presenter token, so only the presenter can read or write.
 mod guard;
+pub mod presign;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use std::time::Duration;
+
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use deck_core::uploads::{
+    upload_key, upload_route, UploadProblem, UploadRequest, UploadTicket, TICKET_LIFETIME_S,
+};
 use s3s::auth::SimpleAuth;
 use s3s::service::{S3Service, S3ServiceBuilder};
+use serde_json::json;
 use tower::ServiceExt;
 
+use crate::clock::UtcTime;
+use crate::control::{self, ControlToken};
 use crate::platform::config::BucketConfig;
+use presign::Presigner;
 
 /// The access key of the local S3 API.
 pub const ACCESS_KEY: &str = "serverless-deck";
@@ -42,14 +55,21 @@ pub enum StorageError {
 pub struct Storage {
     service: S3Service,
     buckets: Arc<BTreeMap<String, BucketConfig>>,
+    presigner: Arc<Presigner>,
 }
 
 impl Storage {
     /// Opens `data` (made if missing), with a folder per bucket; `secret` signs requests.
-    pub fn open(data: &Path, buckets: &[BucketConfig], secret: &str) -> Result<Storage, StorageError> {
+    pub fn open(
+        data: &Path,
+        buckets: &[BucketConfig],
+        secret: &str,
+        region: &str,
+    ) -> Result<Storage, StorageError> {
         for bucket in buckets {
             let folder = data.join(&bucket.name);
-            std::fs::create_dir_all(&folder).map_err(|source| StorageError::Folder { path: folder, source })?;
+            std::fs::create_dir_all(&folder)
+                .map_err(|source| StorageError::Folder { path: folder, source })?;
         }
         let root = std::fs::canonicalize(data)
             .map_err(|source| StorageError::Folder { path: data.to_owned(), source })?;
@@ -59,7 +79,12 @@ impl Storage {
             Arc::new(buckets.iter().map(|b| (b.name.clone(), b.clone())).collect());
         let mut builder = S3ServiceBuilder::new(guard::Guarded { files, root, buckets: buckets.clone() });
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, secret));
-        Ok(Storage { service: builder.build(), buckets })
+        let presigner = Arc::new(Presigner {
+            access_key: ACCESS_KEY.to_owned(),
+            secret: secret.to_owned(),
+            region: region.to_owned(),
+        });
+        Ok(Storage { service: builder.build(), buckets, presigner })
     }
 
     /// Whether `request` is for the S3 API rather than the deck.
@@ -69,6 +94,54 @@ impl Storage {
         let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
         self.buckets.contains_key(first) || is_signed(request)
     }
+}
+
+/// `POST /api/uploads/{bucket}`: a ticket to upload one image (see `deck_core::uploads`); on a
+/// non-loopback address only with the presenter token.
+pub fn router(storage: Storage, token: ControlToken) -> Router {
+    let control = axum::middleware::from_fn_with_state(token, control::require);
+    Router::new().route(&upload_route("{bucket}"), post(ticket).route_layer(control)).with_state(storage)
+}
+
+async fn ticket(
+    State(storage): State<Storage>,
+    UrlPath(bucket): UrlPath<String>,
+    headers: HeaderMap,
+    Json(request): Json<UploadRequest>,
+) -> Response {
+    let refuse =
+        |status: StatusCode, error: String| (status, Json(json!({ "error": error }))).into_response();
+    let Some(config) = storage.buckets.get(&bucket) else {
+        let known: Vec<&str> = storage.buckets.keys().map(String::as_str).collect();
+        return refuse(
+            StatusCode::NOT_FOUND,
+            format!("no bucket {bucket:?}; functions.toml declares {known:?}"),
+        );
+    };
+    if let Err(problem) = request.check(config.max_object_bytes()) {
+        let status = match problem {
+            UploadProblem::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        return refuse(status, problem.to_string());
+    }
+    // The URL is for the address the browser used to reach this server.
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return refuse(StatusCode::BAD_REQUEST, "the request has no Host header".to_owned());
+    };
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let key = upload_key(&id[..12], &request.file_name);
+    let lifetime = Duration::from_secs(TICKET_LIFETIME_S);
+    let url =
+        storage.presigner.url("PUT", &format!("http://{host}"), &bucket, &key, lifetime, UtcTime::now());
+    Json(UploadTicket {
+        bucket,
+        key,
+        url,
+        expires_in_s: TICKET_LIFETIME_S,
+        max_bytes: config.max_object_bytes(),
+    })
+    .into_response()
 }
 
 /// Sends S3's requests to the S3 API and everything else on to the deck's routes.
@@ -91,6 +164,7 @@ fn is_signed(request: &Request) -> bool {
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("AWS4-HMAC-SHA256") || value.starts_with("AWS "));
-    let in_query = request.uri().query().is_some_and(|q| q.contains("X-Amz-Signature=") || q.contains("Signature="));
+    let in_query =
+        request.uri().query().is_some_and(|q| q.contains("X-Amz-Signature=") || q.contains("Signature="));
     in_header || in_query
 }

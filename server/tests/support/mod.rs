@@ -134,6 +134,12 @@ impl Server {
     }
 
     /// SIGTERM, then the exit status (SIGKILL after 10 s).
+    /// Kills the server at once (SIGKILL), as a crash or a pulled plug would.
+    pub fn kill(&mut self) -> ExitStatus {
+        let _ = self.child.kill();
+        self.child.wait().expect("the server can be waited for")
+    }
+
     pub fn terminate(&mut self) -> ExitStatus {
         // SAFETY: kill has no memory-safety preconditions.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
