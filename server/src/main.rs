@@ -91,7 +91,6 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let token = ControlToken::for_address(&address, follow);
     let functions = config.functions.clone();
     let config_buckets = config.buckets.clone();
-    let region = config.region.clone();
     let platform = Platform::start(config, log.clone(), shutdown.clone());
     let mut app = Router::new().merge(platform.router(token.clone()));
     let origins = if follow { follow::reachable_origins(&address) } else { Vec::new() };
@@ -103,7 +102,7 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
         None
     } else {
         let secret = token.value().unwrap_or(storage::LOOPBACK_SECRET);
-        Some(storage::Storage::open(&cli.data, &config_buckets, secret, &region)?)
+        Some(storage::Storage::open(&cli.data, &config_buckets, secret, platform.clone())?)
     };
     if let Some(storage) = &storage {
         app = app.merge(storage::router(storage.clone(), token.clone()));

@@ -323,3 +323,72 @@ async fn a_browser_uploads_with_a_ticket_and_a_killed_upload_leaves_nothing() {
     );
     drop(again);
 }
+
+#[tokio::test]
+async fn a_matching_upload_invokes_the_function_asynchronously_with_s3s_event_and_failures_are_retried_then_recorded(
+) {
+    let settings = "async_retry_delays_s = [0.05, 0.05]";
+    let toml = support::function("fixture", &support::binaries().fixture, settings)
+        + "\n[[bucket]]\nname = \"deck-photos\"\n[[bucket.notification]]\nevents = [\"s3:ObjectCreated:*\"]\nprefix = \"uploads/\"\nfunction = \"fixture\"\n";
+    let server = Server::start(&toml);
+    let events = client().get(server.url("/api/events")).send().await.unwrap();
+
+    let upload = |key: &str| {
+        let server = &server;
+        let key = key.to_owned();
+        async move {
+            let (_, ticket) = ask_ticket(
+                server,
+                "deck-photos",
+                serde_json::json!({ "file_name": key, "content_type": "image/png", "size": 4 }),
+            )
+            .await;
+            let url = ticket["url"].as_str().unwrap().to_owned();
+            let put = client().put(&url).body(b"\x89PNG".to_vec()).send().await.unwrap();
+            assert_eq!(put.status(), 200);
+            ticket["key"].as_str().unwrap().to_owned()
+        }
+    };
+    let good = upload("cat photo.png").await;
+    let bad = upload("fail.png").await;
+    let collected = support::collect_events(events, |events| {
+        events
+            .iter()
+            .filter(|e| e["type"] == "async_result" && (e["status"] == "success" || e["status"] == "failed"))
+            .count()
+            == 2
+    })
+    .await;
+
+    // The S3 event as the function got it: S3's shape, the key URL-encoded.
+    let queued: Vec<&Value> = collected.iter().filter(|e| e["type"] == "async_queued").collect();
+    assert_eq!(queued.len(), 2, "{collected:#?}");
+    let event: Value = serde_json::from_str(queued[0]["payload"].as_str().unwrap()).unwrap();
+    let record = &event["Records"][0];
+    assert_eq!(record["eventName"], "ObjectCreated:Put");
+    assert_eq!(record["s3"]["bucket"]["name"], "deck-photos");
+    assert_eq!(record["s3"]["object"]["key"], good.replace(' ', "+"));
+    assert_eq!(record["s3"]["object"]["size"], 4);
+    assert_eq!(record["s3"]["configurationId"], "deck-photos-fixture-1");
+    assert_eq!(queued[0]["source"], format!("s3 ObjectCreated:Put deck-photos/{good}"));
+
+    // The good one succeeded at once; the bad one was tried three times, then recorded as failed.
+    let results = |request_id: &Value| -> Vec<(String, u64)> {
+        collected
+            .iter()
+            .filter(|e| e["type"] == "async_result" && &e["request_id"] == request_id)
+            .map(|e| (e["status"].as_str().unwrap().to_owned(), e["attempt"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(results(&queued[0]["request_id"]), [("success".to_owned(), 1)]);
+    assert_eq!(
+        results(&queued[1]["request_id"]),
+        [("retrying".to_owned(), 1), ("retrying".to_owned(), 2), ("failed".to_owned(), 3)]
+    );
+    let failed = collected.iter().find(|e| e["status"] == "failed").unwrap();
+    assert_eq!(failed["error_type"], "Fixture.Failure");
+    assert_eq!(failed["error_message"], "failed on purpose");
+    assert!(failed["source"].is_null() && queued[1]["source"].as_str().unwrap().ends_with(&bad));
+    let line = server.wait_for_log("recording the failure", |l| l.contains("recorded as failed")).await;
+    assert!(line.contains("attempt 3 of 3 failed: Fixture.Failure: failed on purpose"), "{line}");
+}

@@ -10,12 +10,19 @@
 //! timeout_s = 3                   # 1–900, default 3
 //! idle_timeout_s = 300            # an idle instance stops after this, default 300
 //! max_concurrency = 10            # instances at once, default 10
+//! async_retry_delays_s = [60, 120] # an asynchronous event's retries after an error (at most 2)
 //! [function.environment]
 //! GREETING = "Hello"
 //!
 //! [[bucket]]                      # a bucket of the local S3 API
 //! name = "deck-photos"            # S3's bucket name rules
 //! max_object_mb = 20              # 1–5120, default 20: larger uploads get EntityTooLarge
+//! [[bucket.notification]]         # as S3's notification configuration: changes → a function
+//! events = ["s3:ObjectCreated:*"] # or s3:ObjectCreated:Put|Post|Copy|CompleteMultipartUpload,
+//!                                 # s3:ObjectRemoved:*|Delete
+//! prefix = "uploads/"             # optional key filters
+//! suffix = ".jpg"
+//! function = "thumbnail"          # invoked asynchronously, retried twice on an error
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -63,6 +70,19 @@ pub struct PlatformConfig {
 pub struct BucketConfig {
     pub name: String,
     pub max_object_mb: u32,
+    pub notifications: Vec<NotificationConfig>,
+}
+
+/// Which of a bucket's changes go to which function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationConfig {
+    /// S3's event types, e.g. `s3:ObjectCreated:*` (see `storage::notify::EVENT_TYPES`).
+    pub events: Vec<String>,
+    pub prefix: String,
+    pub suffix: String,
+    pub function: String,
+    /// `configurationId` in the events: `<bucket>-<function>-<n>`.
+    pub id: String,
 }
 
 impl BucketConfig {
@@ -81,6 +101,8 @@ pub struct FunctionConfig {
     pub idle_timeout: Duration,
     pub max_concurrency: usize,
     pub environment: BTreeMap<String, String>,
+    /// Before each retry of an asynchronous event that failed (Lambda: 1 and 2 minutes).
+    pub async_retry_delays: Vec<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +187,18 @@ impl PlatformConfig {
                 in_range(function.idle_timeout_s, 300, 1..=86_400, "idle_timeout_s", &invalid)?;
             let max_concurrency =
                 in_range(function.max_concurrency, 10, 1..=1000, "max_concurrency", &invalid)?;
+            let async_retry_delays = match function.async_retry_delays_s {
+                None => vec![Duration::from_secs(60), Duration::from_secs(120)],
+                Some(delays) => {
+                    let fine = delays.get_ref().len() <= 2
+                        && delays.get_ref().iter().all(|d| (0.0..=3600.0).contains(d));
+                    if !fine {
+                        let problem = "async_retry_delays_s holds at most 2 delays of 0–3600 s".to_owned();
+                        return Err(invalid(delays.span(), problem));
+                    }
+                    delays.into_inner().into_iter().map(Duration::from_secs_f64).collect()
+                }
+            };
             let environment_span = function.environment.span();
             let environment = function.environment.into_inner();
             for (key, value) in &environment {
@@ -180,6 +214,7 @@ impl PlatformConfig {
                 idle_timeout: Duration::from_secs(idle_timeout_s.into()),
                 max_concurrency: max_concurrency as usize,
                 environment,
+                async_retry_delays,
             });
         }
 
@@ -199,7 +234,48 @@ impl PlatformConfig {
                 return Err(invalid(bucket.name.span(), "defined twice".to_owned()));
             }
             let max_object_mb = in_range(bucket.max_object_mb, 20, 1..=5120, "max_object_mb", &invalid)?;
-            buckets.push(BucketConfig { name, max_object_mb });
+            let mut notifications: Vec<NotificationConfig> = Vec::new();
+            for (n, rule) in bucket.notification.into_iter().enumerate() {
+                let span = rule.function.span();
+                let function = rule.function.into_inner();
+                if !functions.iter().any(|f| f.name == function) {
+                    return Err(invalid(
+                        span,
+                        format!("notification names function {function:?}, which is not defined"),
+                    ));
+                }
+                let events = rule.events.into_inner();
+                if events.is_empty() {
+                    return Err(invalid(span, "a notification names at least one event type".to_owned()));
+                }
+                if let Some(unknown) =
+                    events.iter().find(|e| !crate::storage::notify::EVENT_TYPES.contains(&e.as_str()))
+                {
+                    let known = crate::storage::notify::EVENT_TYPES.join(", ");
+                    return Err(invalid(
+                        span,
+                        format!("{unknown:?} is not an event type; these are: {known}"),
+                    ));
+                }
+                let rule = NotificationConfig {
+                    id: format!("{name}-{function}-{}", n + 1),
+                    events,
+                    prefix: rule.prefix.unwrap_or_default(),
+                    suffix: rule.suffix.unwrap_or_default(),
+                    function,
+                };
+                if let Some(other) =
+                    notifications.iter().find(|other| crate::storage::notify::overlap(other, &rule))
+                {
+                    let problem = format!(
+                        "notifications {} and {} overlap: two rules cannot share an event type for keys both match (as S3 refuses)",
+                        other.id, rule.id
+                    );
+                    return Err(invalid(span, problem));
+                }
+                notifications.push(rule);
+            }
+            buckets.push(BucketConfig { name, max_object_mb, notifications });
         }
         Ok(PlatformConfig { region, functions, buckets })
     }
@@ -220,6 +296,17 @@ struct RawConfig {
 struct RawBucket {
     name: Spanned<String>,
     max_object_mb: Option<Spanned<u32>>,
+    #[serde(default)]
+    notification: Vec<RawNotification>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotification {
+    events: Spanned<Vec<String>>,
+    prefix: Option<String>,
+    suffix: Option<String>,
+    function: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +318,7 @@ struct RawFunction {
     timeout_s: Option<Spanned<u32>>,
     idle_timeout_s: Option<Spanned<u32>>,
     max_concurrency: Option<Spanned<u32>>,
+    async_retry_delays_s: Option<Spanned<Vec<f64>>>,
     #[serde(default = "no_environment")]
     environment: Spanned<BTreeMap<String, String>>,
 }
@@ -336,6 +424,7 @@ memory_mb = 256
 timeout_s = 5
 idle_timeout_s = 60
 max_concurrency = 4
+async_retry_delays_s = [1, 0.5]
 [function.environment]
 GREETING = "Hi"
 "#,
@@ -352,6 +441,7 @@ GREETING = "Hi"
                 idle_timeout: Duration::from_secs(60),
                 max_concurrency: 4,
                 environment: BTreeMap::from([("GREETING".into(), "Hi".into())]),
+                async_retry_delays: vec![Duration::from_secs(1), Duration::from_millis(500)],
             }]
         );
     }
@@ -364,8 +454,8 @@ GREETING = "Hi"
         assert_eq!(
             config.buckets,
             [
-                BucketConfig { name: "deck-photos".into(), max_object_mb: 20 },
-                BucketConfig { name: "b.2".into(), max_object_mb: 5 },
+                BucketConfig { name: "deck-photos".into(), max_object_mb: 20, notifications: vec![] },
+                BucketConfig { name: "b.2".into(), max_object_mb: 5, notifications: vec![] },
             ]
         );
         assert_eq!(config.buckets[1].max_object_bytes(), 5 * 1024 * 1024);
@@ -385,6 +475,52 @@ GREETING = "Hi"
         assert_eq!(twice, "demos/functions.toml:4: bucket \"abc\": defined twice");
         let big = error("[[bucket]]\nname = \"abc\"\nmax_object_mb = 6000\n");
         assert_eq!(big, "demos/functions.toml:3: bucket \"abc\": max_object_mb = 6000 is outside 1..=5120");
+    }
+
+    #[test]
+    fn notifications_name_defined_functions_known_events_and_never_overlap() {
+        let function = "[[function]]\nname = \"thumbnail\"\nbinary = \"/bin/t\"\n";
+        let bucket = |rules: &str| format!("{function}\n[[bucket]]\nname = \"photos\"\n{rules}");
+        let rule = |events: &str, prefix: &str, suffix: &str, function: &str| {
+            format!("[[bucket.notification]]\nevents = [{events}]\nprefix = \"{prefix}\"\nsuffix = \"{suffix}\"\nfunction = \"{function}\"\n")
+        };
+        let config =
+            parse(&bucket(&rule("\"s3:ObjectCreated:*\"", "uploads/", ".jpg", "thumbnail"))).unwrap();
+        assert_eq!(
+            config.buckets[0].notifications,
+            [NotificationConfig {
+                events: vec!["s3:ObjectCreated:*".into()],
+                prefix: "uploads/".into(),
+                suffix: ".jpg".into(),
+                function: "thumbnail".into(),
+                id: "photos-thumbnail-1".into(),
+            }]
+        );
+        // Created and removed events, or two prefixes apart, may share a bucket.
+        let apart = rule("\"s3:ObjectCreated:*\"", "a/", "", "thumbnail")
+            + &rule("\"s3:ObjectRemoved:*\"", "a/", "", "thumbnail")
+            + &rule("\"s3:ObjectCreated:Put\"", "b/", "", "thumbnail");
+        assert_eq!(parse(&bucket(&apart)).unwrap().buckets[0].notifications.len(), 3);
+
+        let undefined = error(&bucket(&rule("\"s3:ObjectCreated:*\"", "", "", "resize")));
+        assert!(
+            undefined
+                .contains("bucket \"photos\": notification names function \"resize\", which is not defined"),
+            "{undefined}"
+        );
+        let unknown = error(&bucket(&rule("\"s3:ObjectMade\"", "", "", "thumbnail")));
+        assert!(
+            unknown.contains("\"s3:ObjectMade\" is not an event type; these are: s3:ObjectCreated:*"),
+            "{unknown}"
+        );
+        let overlapping = rule("\"s3:ObjectCreated:*\"", "uploads/", "", "thumbnail")
+            + &rule("\"s3:ObjectCreated:Put\"", "uploads/cats/", ".jpg", "thumbnail");
+        let overlap = error(&bucket(&overlapping));
+        assert!(
+            overlap.contains("notifications photos-thumbnail-1 and photos-thumbnail-2 overlap"),
+            "{overlap}"
+        );
+        assert!(overlap.starts_with("demos/functions.toml:16:"), "names the second rule's line: {overlap}");
     }
 
     #[test]

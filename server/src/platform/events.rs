@@ -55,6 +55,23 @@ pub enum EventKind {
         /// How the process ended, e.g. `exit status 3` or `signal: killed`.
         exit: String,
     },
+    /// An asynchronous event (an S3 notification) is queued for the function.
+    AsyncQueued {
+        /// What sent it: `s3 ObjectCreated:Put deck-photos/uploads/cat.jpg`.
+        source: String,
+        /// The event the function receives, as JSON text.
+        payload: String,
+    },
+    /// How one attempt at an asynchronous event ended: `success`, `retrying` or `failed`.
+    AsyncResult {
+        status: &'static str,
+        attempt: usize,
+        attempts: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error_type: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error_message: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -66,6 +83,8 @@ impl EventKind {
             EventKind::InvokeEnd { .. } => "invoke_end",
             EventKind::Report { .. } => "report",
             EventKind::Shutdown { .. } => "shutdown",
+            EventKind::AsyncQueued { .. } => "async_queued",
+            EventKind::AsyncResult { .. } => "async_result",
         }
     }
 }

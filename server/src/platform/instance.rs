@@ -369,6 +369,7 @@ mod tests {
                 ("TZ".into(), "Europe/Paris".into()),
                 ("GREETING".into(), "Hi".into()),
             ]),
+            async_retry_delays: Vec::new(),
         };
         let environment: BTreeMap<String, String> = lambda_environment(
             &config,

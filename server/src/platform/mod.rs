@@ -7,6 +7,7 @@
 //! [`function_url`] and [`control_api`] are the HTTP faces; [`telemetry`] (with [`events`],
 //! [`logs`], [`output`], [`report`], [`memory`]) says what happened.
 
+pub mod async_invoke;
 pub mod config;
 pub mod control_api;
 pub mod errors;
@@ -34,6 +35,7 @@ use axum::Router;
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowHeaders, Any, CorsLayer, ExposeHeaders};
 
+use self::async_invoke::{AsyncEvent, AsyncQueue};
 use self::config::PlatformConfig;
 use self::errors::ServiceError;
 use self::events::EventBus;
@@ -51,6 +53,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 pub struct Platform {
     region: String,
     functions: BTreeMap<String, Arc<Function>>,
+    /// Each function's queue of asynchronous events (S3 notifications).
+    queues: BTreeMap<String, AsyncQueue>,
     telemetry: Arc<Telemetry>,
 }
 
@@ -66,10 +70,16 @@ impl Platform {
                 let name = function.name.clone();
                 (name, Arc::new(Function::new(function, &config.region, telemetry.clone())))
             })
-            .collect();
-        let platform = Arc::new(Platform { region: config.region, functions, telemetry });
+            .collect::<BTreeMap<String, Arc<Function>>>();
+        let queues = functions.iter().map(|(name, f)| (name.clone(), AsyncQueue::start(f.clone()))).collect();
+        let platform = Arc::new(Platform { region: config.region, functions, queues, telemetry });
         tokio::spawn(reap_idle_instances(platform.clone(), shutdown));
         platform
+    }
+
+    /// Queues `event` for `function`'s asynchronous invocation; `false` if there is no such function.
+    pub fn invoke_async(&self, function: &str, event: AsyncEvent) -> bool {
+        self.queues.get(function).map(|queue| queue.push(event)).is_some()
     }
 
     pub fn region(&self) -> &str {

@@ -2,22 +2,84 @@
 //! declares: only its buckets exist (no bucket is made or removed over the API), an object is
 //! at most its bucket's `max_object_mb`, and a key never names a path outside its bucket.
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use axum::extract::ConnectInfo;
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result, S3};
 
+use super::notify::{self, Change, ObjectChange};
+use crate::clock::{epoch_millis, UtcTime};
+use crate::platform::async_invoke::AsyncEvent;
 use crate::platform::config::BucketConfig;
+use crate::platform::Platform;
+
+/// Hands the changes a bucket's rules match to their functions, as S3 event notifications.
+pub struct Notifier {
+    platform: Arc<Platform>,
+    /// S3's `sequencer`: rising across changes, and across restarts (it starts from the clock).
+    sequencer: AtomicU64,
+}
+
+impl Notifier {
+    pub fn new(platform: Arc<Platform>) -> Notifier {
+        let start = epoch_millis(std::time::SystemTime::now()) << 16;
+        Notifier { platform, sequencer: AtomicU64::new(start) }
+    }
+
+    fn changed<T>(
+        &self,
+        bucket: &BucketConfig,
+        req: &S3Request<T>,
+        change: Change,
+        key: &str,
+        size: Option<u64>,
+        etag: Option<&ETag>,
+    ) {
+        let rules: Vec<_> = bucket.notifications.iter().filter(|rule| rule.matches(change, key)).collect();
+        if rules.is_empty() {
+            return;
+        }
+        let source_ip = req
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "127.0.0.1".to_owned(), |ConnectInfo(address)| address.ip().to_string());
+        let change = ObjectChange {
+            bucket: bucket.name.clone(),
+            key: key.to_owned(),
+            change,
+            size,
+            etag: etag.map(|etag| etag.value().to_owned()),
+            sequencer: self.sequencer.fetch_add(1, Ordering::Relaxed),
+            time: UtcTime::now(),
+            source_ip,
+            request_id: format!("{:016X}", self.sequencer.load(Ordering::Relaxed)),
+        };
+        for rule in rules {
+            let event = notify::event(&change, rule, self.platform.region());
+            let source = format!("s3 {} {}/{key}", change.change.event_name(), bucket.name);
+            self.platform
+                .invoke_async(&rule.function, AsyncEvent { payload: event.to_string().into(), source });
+        }
+    }
+}
 
 pub struct Guarded {
     pub files: s3s_fs::FileSystem,
     /// Where `files` keeps the buckets, each a folder.
     pub root: PathBuf,
     pub buckets: Arc<BTreeMap<String, BucketConfig>>,
+    pub notifier: Notifier,
 }
 
 impl Guarded {
+    async fn size_of(&self, bucket: &str, key: &str) -> Option<u64> {
+        tokio::fs::metadata(self.root.join(bucket).join(key)).await.ok().map(|m| m.len())
+    }
+
     fn bucket(&self, name: &str) -> S3Result<&BucketConfig> {
         self.buckets.get(name).ok_or_else(|| {
             s3_error!(NoSuchBucket, "the local S3 has only the buckets functions.toml declares")
@@ -41,6 +103,21 @@ impl Guarded {
             )),
             _ => Ok(()),
         }
+    }
+}
+
+/// What the notifier needs of a request once its input has gone to `s3s-fs`.
+fn clone_head<T>(req: &S3Request<T>) -> S3Request<()> {
+    S3Request {
+        input: (),
+        method: req.method.clone(),
+        uri: req.uri.clone(),
+        headers: req.headers.clone(),
+        extensions: req.extensions.clone(),
+        credentials: req.credentials.clone(),
+        region: req.region.clone(),
+        service: req.service.clone(),
+        trailing_headers: req.trailing_headers.clone(),
     }
 }
 
@@ -165,7 +242,12 @@ impl S3 for Guarded {
     async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
         let bucket = self.object(&req.input.bucket, &req.input.key)?;
         Self::fits(bucket, req.input.content_length)?;
-        self.files.put_object(req).await
+        let (name, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let head = clone_head(&req);
+        let stored = self.files.put_object(req).await?;
+        let size = self.size_of(&name, &key).await;
+        self.notifier.changed(bucket, &head, Change::Put, &key, size, stored.output.e_tag.as_ref());
+        Ok(stored)
     }
 
     async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
@@ -174,15 +256,26 @@ impl S3 for Guarded {
             CopySource::Bucket { bucket, key, .. } => self.object(bucket, key)?,
             _ => return Err(s3_error!(InvalidArgument, "the local S3 has no access points or outposts")),
         };
-        self.files.copy_object(req).await
+        let bucket = self.bucket(&req.input.bucket)?;
+        let (name, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let head = clone_head(&req);
+        let copied = self.files.copy_object(req).await?;
+        let size = self.size_of(&name, &key).await;
+        let etag = copied.output.copy_object_result.as_ref().and_then(|r| r.e_tag.as_ref());
+        self.notifier.changed(bucket, &head, Change::Copy, &key, size, etag);
+        Ok(copied)
     }
 
     async fn delete_object(
         &self,
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
-        self.object(&req.input.bucket, &req.input.key)?;
-        self.files.delete_object(req).await
+        let bucket = self.object(&req.input.bucket, &req.input.key)?;
+        let key = req.input.key.clone();
+        let head = clone_head(&req);
+        let deleted = self.files.delete_object(req).await?;
+        self.notifier.changed(bucket, &head, Change::Delete, &key, None, None);
+        Ok(deleted)
     }
 
     async fn delete_objects(
@@ -192,8 +285,15 @@ impl S3 for Guarded {
         for object in &req.input.delete.objects {
             self.object(&req.input.bucket, &object.key)?;
         }
-        self.bucket(&req.input.bucket)?;
-        self.files.delete_objects(req).await
+        let bucket = self.bucket(&req.input.bucket)?;
+        let head = clone_head(&req);
+        let deleted = self.files.delete_objects(req).await?;
+        for object in deleted.output.deleted.iter().flatten() {
+            if let Some(key) = &object.key {
+                self.notifier.changed(bucket, &head, Change::Delete, key, None, None);
+            }
+        }
+        Ok(deleted)
     }
 
     async fn create_multipart_upload(
@@ -221,6 +321,8 @@ impl S3 for Guarded {
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
         let config = self.object(&req.input.bucket, &req.input.key)?;
         let file = self.root.join(&req.input.bucket).join(&req.input.key);
+        let key = req.input.key.clone();
+        let head = clone_head(&req);
         let completed = self.files.complete_multipart_upload(req).await?;
         // Each part was checked as it came; the whole is checked once it is one file.
         let size = tokio::fs::metadata(&file).await.map(|m| m.len()).unwrap_or(0);
@@ -233,6 +335,15 @@ impl S3 for Guarded {
                 config.max_object_mb
             ));
         }
+        let etag = completed.output.e_tag.clone();
+        self.notifier.changed(
+            config,
+            &head,
+            Change::CompleteMultipartUpload,
+            &key,
+            Some(size),
+            etag.as_ref(),
+        );
         Ok(completed)
     }
 

@@ -10,6 +10,7 @@
 //! with the local credentials: [`ACCESS_KEY`] and, on loopback, [`LOOPBACK_SECRET`]; on any
 //! other address the secret is the presenter token, so only the presenter can read or write.
 mod guard;
+pub mod notify;
 pub mod presign;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use tower::ServiceExt;
 use crate::clock::UtcTime;
 use crate::control::{self, ControlToken};
 use crate::platform::config::BucketConfig;
+use crate::platform::Platform;
 use presign::Presigner;
 
 /// The access key of the local S3 API.
@@ -60,12 +62,14 @@ pub struct Storage {
 
 impl Storage {
     /// Opens `data` (made if missing), with a folder per bucket; `secret` signs requests.
+    /// Changes that match a bucket's notification rules are queued on `platform`.
     pub fn open(
         data: &Path,
         buckets: &[BucketConfig],
         secret: &str,
-        region: &str,
+        platform: Arc<Platform>,
     ) -> Result<Storage, StorageError> {
+        let region = platform.region().to_owned();
         for bucket in buckets {
             let folder = data.join(&bucket.name);
             std::fs::create_dir_all(&folder)
@@ -77,13 +81,12 @@ impl Storage {
             .map_err(|error| StorageError::Open { path: root.clone(), message: format!("{error:?}") })?;
         let buckets: Arc<BTreeMap<String, BucketConfig>> =
             Arc::new(buckets.iter().map(|b| (b.name.clone(), b.clone())).collect());
-        let mut builder = S3ServiceBuilder::new(guard::Guarded { files, root, buckets: buckets.clone() });
+        let notifier = guard::Notifier::new(platform);
+        let mut builder =
+            S3ServiceBuilder::new(guard::Guarded { files, root, buckets: buckets.clone(), notifier });
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, secret));
-        let presigner = Arc::new(Presigner {
-            access_key: ACCESS_KEY.to_owned(),
-            secret: secret.to_owned(),
-            region: region.to_owned(),
-        });
+        let presigner =
+            Arc::new(Presigner { access_key: ACCESS_KEY.to_owned(), secret: secret.to_owned(), region });
         Ok(Storage { service: builder.build(), buckets, presigner })
     }
 

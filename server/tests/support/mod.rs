@@ -67,9 +67,11 @@ impl Server {
         let functions = dir.path().join("functions.toml");
         std::fs::write(&functions, functions_toml).expect("functions.toml written");
         let dist = dir.path().join("dist");
+        let data = dir.path().join("data");
+        let args = ["--functions", "--dist", "--data"].map(std::ffi::OsStr::new);
         Server::launch(
             dir,
-            &["--functions".as_ref(), functions.as_os_str(), "--dist".as_ref(), dist.as_os_str()],
+            &[args[0], functions.as_os_str(), args[1], dist.as_os_str(), args[2], data.as_os_str()],
         )
     }
 

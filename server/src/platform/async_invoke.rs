@@ -1,0 +1,151 @@
+//! Lambda's asynchronous invocation, as S3's notifications use it: a queue per function, drained
+//! one event at a time; a function error (or timeout, or crash) is retried after each of the
+//! function's `async_retry_delays_s` (Lambda: twice, after 1 and 2 minutes), and an event that
+//! still fails is recorded as failed with its error, in the log and on `/api/events`. Nothing is
+//! dropped silently.
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::errors::ServiceError;
+use super::events::{EventKind, PlatformEvent};
+use super::function::{Function, InvokeRequest};
+use crate::clock::epoch_millis;
+
+/// How long a throttled event waits for a free instance before that attempt counts as failed.
+const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
+
+/// One event for a function, e.g. an S3 notification.
+pub struct AsyncEvent {
+    pub payload: Bytes,
+    /// What sent it, for people: `s3 ObjectCreated:Put deck-photos/uploads/cat.jpg`.
+    pub source: String,
+}
+
+/// Where a function's asynchronous events wait.
+#[derive(Clone)]
+pub struct AsyncQueue(mpsc::UnboundedSender<AsyncEvent>);
+
+impl AsyncQueue {
+    /// The queue of `function`, drained by a task of its own.
+    pub fn start(function: Arc<Function>) -> AsyncQueue {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(drain(function, receiver));
+        AsyncQueue(sender)
+    }
+
+    pub fn push(&self, event: AsyncEvent) {
+        // The receiver lives as long as the runtime; a send fails only while it shuts down.
+        let _ = self.0.send(event);
+    }
+}
+
+async fn drain(function: Arc<Function>, mut queue: mpsc::UnboundedReceiver<AsyncEvent>) {
+    while let Some(event) = queue.recv().await {
+        deliver(&function, event).await;
+    }
+}
+
+/// Invokes until one attempt succeeds or the retries are spent; says how each attempt ended.
+async fn deliver(function: &Arc<Function>, event: AsyncEvent) {
+    let request_id: Arc<str> = uuid::Uuid::new_v4().to_string().into();
+    let attempts = function.config.async_retry_delays.len() + 1;
+    publish(
+        function,
+        &request_id,
+        EventKind::AsyncQueued {
+            source: event.source.clone(),
+            payload: String::from_utf8_lossy(&event.payload).into_owned(),
+        },
+    );
+    for attempt in 1..=attempts {
+        let failure = match invoke(function, &request_id, &event.payload).await {
+            Ok(()) => {
+                publish(
+                    function,
+                    &request_id,
+                    EventKind::AsyncResult {
+                        status: "success",
+                        attempt,
+                        attempts,
+                        error_type: None,
+                        error_message: None,
+                    },
+                );
+                return;
+            }
+            Err(failure) => failure,
+        };
+        let last = attempt == attempts;
+        let line = format!(
+            "[{}] async {request_id} ({}): attempt {attempt} of {attempts} failed: {}: {}{}",
+            function.name,
+            event.source,
+            failure.error_type,
+            failure.error_message,
+            if last { " — recorded as failed" } else { " — retrying" }
+        );
+        function.telemetry.log().line(line);
+        publish(
+            function,
+            &request_id,
+            EventKind::AsyncResult {
+                status: if last { "failed" } else { "retrying" },
+                attempt,
+                attempts,
+                error_type: Some(failure.error_type),
+                error_message: Some(failure.error_message),
+            },
+        );
+        if let Some(delay) = function.config.async_retry_delays.get(attempt - 1) {
+            tokio::time::sleep(*delay).await;
+        }
+    }
+}
+
+struct Failure {
+    error_type: String,
+    error_message: String,
+}
+
+/// One attempt, waiting for a free instance while the function is throttled.
+async fn invoke(function: &Arc<Function>, request_id: &Arc<str>, payload: &Bytes) -> Result<(), Failure> {
+    let give_up = tokio::time::Instant::now() + THROTTLE_WINDOW;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let request = InvokeRequest {
+            request_id: request_id.clone(),
+            payload: payload.clone(),
+            client_context: None,
+            want_log_tail: false,
+        };
+        match function.invoke(request).await {
+            Ok(invoked) => {
+                return invoked.answer.map(|_| ()).map_err(|error| {
+                    let document: serde_json::Value = serde_json::from_slice(&error.body).unwrap_or_default();
+                    let message = document["errorMessage"].as_str().unwrap_or_default().to_owned();
+                    Failure { error_type: error.error_type, error_message: message }
+                });
+            }
+            Err(ServiceError::TooManyRequests) if tokio::time::Instant::now() + pause < give_up => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            Err(error) => {
+                return Err(Failure { error_type: "ServiceError".into(), error_message: error.to_string() })
+            }
+        }
+    }
+}
+
+fn publish(function: &Arc<Function>, request_id: &Arc<str>, kind: EventKind) {
+    function.telemetry.events().publish(|| PlatformEvent {
+        function: function.name.clone(),
+        instance: "".into(),
+        request_id: Some(request_id.clone()),
+        timestamp_ms: epoch_millis(SystemTime::now()),
+        kind,
+    });
+}
