@@ -89,6 +89,18 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let follow = cli.follow.is_on(&address);
     let token = ControlToken::for_address(&address, follow);
+    let mut config = config;
+    let secret = token.value().unwrap_or(storage::LOOPBACK_SECRET).to_owned();
+    if !config.buckets.is_empty() {
+        // What Lambda gives a function for its role's access, here to the local S3 API: the SDKs
+        // read these, so the function's code is the same as on AWS.
+        let endpoint = format!("http://{}", SocketAddr::new(loopback_for(address.ip()), address.port()));
+        for function in &mut config.functions {
+            function.environment.insert("AWS_ENDPOINT_URL_S3".into(), endpoint.clone());
+            function.environment.insert("AWS_ACCESS_KEY_ID".into(), storage::ACCESS_KEY.into());
+            function.environment.insert("AWS_SECRET_ACCESS_KEY".into(), secret.clone());
+        }
+    }
     let functions = config.functions.clone();
     let config_buckets = config.buckets.clone();
     let platform = Platform::start(config, log.clone(), shutdown.clone());
@@ -101,8 +113,7 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let storage = if config_buckets.is_empty() {
         None
     } else {
-        let secret = token.value().unwrap_or(storage::LOOPBACK_SECRET);
-        Some(storage::Storage::open(&cli.data, &config_buckets, secret, platform.clone())?)
+        Some(storage::Storage::open(&cli.data, &config_buckets, &secret, platform.clone())?)
     };
     if let Some(storage) = &storage {
         app = app.merge(storage::router(storage.clone(), token.clone()));
@@ -171,6 +182,15 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
             log.line("serverless-deck: open requests did not finish in time".to_owned());
             Ok(())
         }
+    }
+}
+
+/// Where a local process reaches a server listening on `ip`: itself, or loopback for a wildcard.
+fn loopback_for(ip: std::net::IpAddr) -> std::net::IpAddr {
+    if ip.is_unspecified() {
+        std::net::Ipv4Addr::LOCALHOST.into()
+    } else {
+        ip
     }
 }
 

@@ -392,3 +392,37 @@ async fn a_matching_upload_invokes_the_function_asynchronously_with_s3s_event_an
     let line = server.wait_for_log("recording the failure", |l| l.contains("recorded as failed")).await;
     assert!(line.contains("attempt 3 of 3 failed: Fixture.Failure: failed on purpose"), "{line}");
 }
+
+#[tokio::test]
+async fn a_function_that_triggers_itself_is_stopped_after_sixteen_rounds() {
+    let toml = support::function("fixture", &support::binaries().fixture, "async_retry_delays_s = []")
+        + "\n[[bucket]]\nname = \"deck-photos\"\n[[bucket.notification]]\nevents = [\"s3:ObjectCreated:*\"]\nprefix = \"uploads/\"\nfunction = \"fixture\"\n";
+    let server = Server::start(&toml);
+
+    // The function gets its access to the local S3 API the way Lambda gives a role's.
+    let (_, _, echoed) = support::invoke(&server, "fixture", serde_json::json!({})).await;
+    let environment = &echoed["environment"];
+    assert_eq!(environment["AWS_ENDPOINT_URL_S3"], server.base, "{environment}");
+    assert_eq!(environment["AWS_ACCESS_KEY_ID"], "serverless-deck");
+    assert_eq!(environment["AWS_SECRET_ACCESS_KEY"], SECRET);
+
+    let events = client().get(server.url("/api/events")).send().await.unwrap();
+    let (_, ticket) = ask_ticket(
+        &server,
+        "deck-photos",
+        serde_json::json!({ "file_name": "loop.png", "content_type": "image/png", "size": 4 }),
+    )
+    .await;
+    let put = client().put(ticket["url"].as_str().unwrap()).body(b"\x89PNG".to_vec()).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+    let collected =
+        support::collect_events(events, |events| events.iter().any(|e| e["status"] == "stopped")).await;
+    let delivered =
+        collected.iter().filter(|e| e["type"] == "async_result" && e["status"] == "success").count();
+    assert_eq!(delivered, 16, "a person's upload, then 15 rounds of the function's own");
+    let stopped = collected.iter().find(|e| e["status"] == "stopped").unwrap();
+    assert_eq!(stopped["error_type"], "RecursiveInvocationLoop");
+    let message = stopped["error_message"].as_str().unwrap();
+    assert!(message.contains("fixture invoked itself 16 times in a row through its own writes"), "{message}");
+    server.wait_for_log("the stopped loop", |l| l.contains("the loop is stopped")).await;
+}

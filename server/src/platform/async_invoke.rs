@@ -2,7 +2,8 @@
 //! one event at a time; a function error (or timeout, or crash) is retried after each of the
 //! function's `async_retry_delays_s` (Lambda: twice, after 1 and 2 minutes), and an event that
 //! still fails is recorded as failed with its error, in the log and on `/api/events`. Nothing is
-//! dropped silently.
+//! dropped silently. A function whose own writes keep triggering it is stopped after
+//! [`MAX_LOOPS`] rounds, as Lambda's recursive loop detection stops it.
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -14,6 +15,9 @@ use super::events::{EventKind, PlatformEvent};
 use super::function::{Function, InvokeRequest};
 use crate::clock::epoch_millis;
 
+/// How many rounds of a function triggering itself run before the loop is stopped (Lambda's: 16).
+pub const MAX_LOOPS: u32 = 16;
+
 /// How long a throttled event waits for a free instance before that attempt counts as failed.
 const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
 
@@ -22,6 +26,9 @@ pub struct AsyncEvent {
     pub payload: Bytes,
     /// What sent it, for people: `s3 ObjectCreated:Put deck-photos/uploads/cat.jpg`.
     pub source: String,
+    /// Rounds of the function triggering itself so far, this one included (1 for an event a
+    /// person caused); see `InvokeRequest::loops`.
+    pub loops: u32,
 }
 
 /// Where a function's asynchronous events wait.
@@ -60,8 +67,24 @@ async fn deliver(function: &Arc<Function>, event: AsyncEvent) {
             payload: String::from_utf8_lossy(&event.payload).into_owned(),
         },
     );
+    if event.loops > MAX_LOOPS {
+        let message = format!(
+            "{} invoked itself {MAX_LOOPS} times in a row through its own writes ({}); the loop is stopped and this event is not delivered",
+            function.name, event.source
+        );
+        function.telemetry.log().line(format!("[{}] async {request_id}: {message}", function.name));
+        let stopped = EventKind::AsyncResult {
+            status: "stopped",
+            attempt: 0,
+            attempts,
+            error_type: Some("RecursiveInvocationLoop".into()),
+            error_message: Some(message),
+        };
+        publish(function, &request_id, stopped);
+        return;
+    }
     for attempt in 1..=attempts {
-        let failure = match invoke(function, &request_id, &event.payload).await {
+        let failure = match invoke(function, &request_id, &event.payload, event.loops).await {
             Ok(()) => {
                 publish(
                     function,
@@ -111,7 +134,12 @@ struct Failure {
 }
 
 /// One attempt, waiting for a free instance while the function is throttled.
-async fn invoke(function: &Arc<Function>, request_id: &Arc<str>, payload: &Bytes) -> Result<(), Failure> {
+async fn invoke(
+    function: &Arc<Function>,
+    request_id: &Arc<str>,
+    payload: &Bytes,
+    loops: u32,
+) -> Result<(), Failure> {
     let give_up = tokio::time::Instant::now() + THROTTLE_WINDOW;
     let mut pause = Duration::from_millis(10);
     loop {
@@ -120,6 +148,7 @@ async fn invoke(function: &Arc<Function>, request_id: &Arc<str>, payload: &Bytes
             payload: payload.clone(),
             client_context: None,
             want_log_tail: false,
+            loops,
         };
         match function.invoke(request).await {
             Ok(invoked) => {

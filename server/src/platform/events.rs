@@ -62,7 +62,8 @@ pub enum EventKind {
         /// The event the function receives, as JSON text.
         payload: String,
     },
-    /// How one attempt at an asynchronous event ended: `success`, `retrying` or `failed`.
+    /// How one attempt at an asynchronous event ended: `success`, `retrying` or `failed`; or
+    /// `stopped` (attempt 0) for an event of a recursive loop, which is not delivered.
     AsyncResult {
         status: &'static str,
         attempt: usize,

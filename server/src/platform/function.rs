@@ -43,6 +43,10 @@ pub struct InvokeRequest {
     /// JSON, for `Lambda-Runtime-Client-Context`.
     pub client_context: Option<String>,
     pub want_log_tail: bool,
+    /// How many times in a row this event came from a write of the function's own (Lambda's
+    /// recursive loop detection; 0 for a direct call). It reaches the function in the trace
+    /// header's `Lineage`, which the AWS SDKs send on with every request they make.
+    pub loops: u32,
 }
 
 pub struct Invoked {
@@ -124,6 +128,7 @@ impl Function {
             request_id: request_id.clone(),
             payload: request.payload,
             client_context: request.client_context,
+            loops: request.loops,
             reply,
         });
         let ending = self.await_answer(&instance, answer, started).await;

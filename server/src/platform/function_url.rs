@@ -324,6 +324,7 @@ async fn invoke_through_url(
             payload: payload.into(),
             client_context: None,
             want_log_tail: false,
+            loops: 0,
         })
         .await?;
 

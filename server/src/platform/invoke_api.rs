@@ -132,7 +132,8 @@ async fn invoke(
     serde_json::from_slice::<serde::de::IgnoredAny>(&payload)
         .map_err(|error| ServiceError::InvalidRequestContent { detail: error.to_string() })?;
 
-    let request = InvokeRequest { request_id: request_id.clone(), payload, client_context, want_log_tail };
+    let request =
+        InvokeRequest { request_id: request_id.clone(), payload, client_context, want_log_tail, loops: 0 };
     match invocation_type {
         InvocationType::DryRun => Ok(StatusCode::NO_CONTENT.into_response()),
         InvocationType::Event => {
@@ -174,6 +175,7 @@ async fn invoke_event(function: Arc<Function>, request: InvokeRequest) {
             payload: payload.clone(),
             client_context: client_context.clone(),
             want_log_tail: false,
+            loops: 0,
         };
         match function.invoke(attempt).await {
             Err(ServiceError::TooManyRequests) if tokio::time::Instant::now() + pause < give_up => {

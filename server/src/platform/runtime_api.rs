@@ -37,6 +37,8 @@ pub struct Invocation {
     pub payload: Bytes,
     /// JSON, passed as `Lambda-Runtime-Client-Context`.
     pub client_context: Option<String>,
+    /// See `InvokeRequest::loops`.
+    pub loops: u32,
     pub reply: oneshot::Sender<Answer>,
 }
 
@@ -129,7 +131,7 @@ impl RuntimeEndpoint {
         headers.insert("lambda-runtime-aws-request-id", header_value(&invocation.request_id));
         headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline));
         headers.insert("lambda-runtime-invoked-function-arn", self.function_arn.clone());
-        headers.insert("lambda-runtime-trace-id", header_value(&trace_id()));
+        headers.insert("lambda-runtime-trace-id", header_value(&trace_id(invocation.loops)));
         if let Some(context) = &invocation.client_context {
             headers.insert("lambda-runtime-client-context", header_value(context));
         }
@@ -255,11 +257,23 @@ fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""))
 }
 
-/// An X-Ray trace header: `Root=1-<epoch seconds, hex>-<96 random bits>;Parent=<64 bits>;Sampled=0`.
-fn trace_id() -> String {
+/// An X-Ray trace header: `Root=1-<epoch seconds, hex>-<96 random bits>;Parent=<64 bits>;Sampled=0`,
+/// and for an event caused by the function's own writes `;Lineage=<id>:<loops>`, as Lambda's
+/// recursive loop detection writes it.
+fn trace_id(loops: u32) -> String {
     let seconds = epoch_millis(SystemTime::now()) / 1000;
     let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("Root=1-{seconds:08x}-{};Parent={};Sampled=0", &random[..24], &random[16..32])
+    let lineage = if loops > 0 { format!(";Lineage={}:{loops}", &random[..8]) } else { String::new() };
+    format!("Root=1-{seconds:08x}-{};Parent={};Sampled=0{lineage}", &random[..24], &random[16..32])
+}
+
+/// The loop count in a trace header's `Lineage=<id>:<loops>`, or 0.
+pub fn loops_in_trace(header: &str) -> u32 {
+    header
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("Lineage="))
+        .and_then(|lineage| lineage.rsplit(':').next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn accepted() -> Reply {
@@ -302,13 +316,19 @@ mod tests {
 
     #[test]
     fn trace_ids_have_the_x_ray_shape() {
-        let id = trace_id();
+        let id = trace_id(0);
         let parts: Vec<&str> = id.split(';').collect();
         assert_eq!(parts.len(), 3, "{id}");
         let root: Vec<&str> = parts[0].strip_prefix("Root=").unwrap().split('-').collect();
         assert_eq!((root[0], root[1].len(), root[2].len()), ("1", 8, 24), "{id}");
         assert_eq!(parts[1].strip_prefix("Parent=").unwrap().len(), 16, "{id}");
         assert_eq!(parts[2], "Sampled=0");
-        assert_ne!(trace_id(), id);
+        assert_ne!(trace_id(0), id);
+        assert!(!id.contains("Lineage"));
+        let looped = trace_id(3);
+        assert!(looped.ends_with(":3") && looped.contains(";Lineage="), "{looped}");
+        assert_eq!(loops_in_trace(&looped), 3);
+        assert_eq!(loops_in_trace("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"), 0);
+        assert_eq!(loops_in_trace("Root=1-1;Lineage=a87bd80c:16"), 16);
     }
 }

@@ -47,6 +47,14 @@ impl Notifier {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or_else(|| "127.0.0.1".to_owned(), |ConnectInfo(address)| address.ip().to_string());
+        // A write made while handling an event carries that event's loop count (see
+        // `InvokeRequest::loops`); a person's write carries none.
+        let loops = req
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|value| value.to_str().ok())
+            .map_or(0, crate::platform::runtime_api::loops_in_trace)
+            + 1;
         let change = ObjectChange {
             bucket: bucket.name.clone(),
             key: key.to_owned(),
@@ -61,8 +69,10 @@ impl Notifier {
         for rule in rules {
             let event = notify::event(&change, rule, self.platform.region());
             let source = format!("s3 {} {}/{key}", change.change.event_name(), bucket.name);
-            self.platform
-                .invoke_async(&rule.function, AsyncEvent { payload: event.to_string().into(), source });
+            self.platform.invoke_async(
+                &rule.function,
+                AsyncEvent { payload: event.to_string().into(), source, loops },
+            );
         }
     }
 }
