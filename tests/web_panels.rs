@@ -11,8 +11,9 @@ use deck_app::panels::cost::{compact_count, embed_link, Estimate};
 use deck_app::panels::endpoint::{aws_region, check_url, host, set_choice, Endpoint};
 use deck_app::panels::http::error_message;
 use deck_app::panels::invoke::{json_tokens, json_view};
-use deck_app::panels::timeline::{PlatformEvent, Timeline};
+use deck_app::panels::timeline::Timeline;
 use deck_app::panels::{builder, format_ms, Panel};
+use deck_core::platform_events::{EventKind, InvokeStatus, PlatformEvent, StopReason};
 use deck_core::pricing::CostInputs;
 use deck_core::{PanelKind, PanelSpec};
 use leptos::prelude::*;
@@ -129,13 +130,20 @@ fn a_cold_start_costs_the_difference_between_cold_and_warm_calls() {
 }
 
 fn event(kind: &str, instance: &str, at: f64) -> PlatformEvent {
+    let kind = match kind {
+        "init_start" => EventKind::InitStart { pid: 7 },
+        "init_end" => EventKind::InitEnd { duration_ms: 4.5, error_type: None },
+        "invoke_start" => EventKind::InvokeStart,
+        "invoke_end" => EventKind::InvokeEnd { status: InvokeStatus::Success, error_type: None },
+        "shutdown" => EventKind::Shutdown { reason: StopReason::Recycled, exit: "signal: killed".into() },
+        other => panic!("no such event kind in these tests: {other}"),
+    };
     PlatformEvent {
         function: "hello".into(),
         instance: instance.into(),
-        timestamp_ms: at,
-        kind: kind.into(),
-        duration_ms: (kind == "init_end").then_some(4.5),
-        reason: (kind == "shutdown").then(|| "recycled".into()),
+        request_id: None,
+        timestamp_ms: at as u64,
+        kind,
     }
 }
 
@@ -165,7 +173,7 @@ fn the_timeline_follows_an_instance_from_start_to_stop() {
         "type": "init_end", "duration_ms": 4.25,
     }))
     .unwrap();
-    assert_eq!((parsed.kind.as_str(), parsed.duration_ms), ("init_end", Some(4.25)));
+    assert_eq!(parsed.kind, EventKind::InitEnd { duration_ms: 4.25, error_type: None });
 }
 
 #[wasm_bindgen_test]

@@ -4,9 +4,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use deck_core::platform_events::{EventKind, PlatformEvent, EVENTS_ROUTE};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use serde::Deserialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
@@ -14,7 +14,7 @@ use super::chart::{line, text_at};
 use super::ui::{bind_text, el, render_into, svg, El};
 use crate::dom::{EventStream, StreamEvent};
 
-const EVENTS_URL: &str = "/api/events";
+/// The events the timeline draws (server-sent events are listened to by name).
 const EVENT_TYPES: [&str; 6] = ["init_start", "init_end", "invoke_start", "invoke_end", "report", "shutdown"];
 const MAX_LANES: usize = 12;
 const MAX_BUSY_PER_LANE: usize = 100;
@@ -22,21 +22,6 @@ const MAX_BUSY_PER_LANE: usize = 100;
 const WINDOW_MS: f64 = 30_000.0;
 /// Events are applied in batches, so a burst of calls redraws a few times, not once per event.
 const BATCH: Duration = Duration::from_millis(100);
-
-/// One lifecycle event of the platform, as `/api/events` sends it (fields it does not name are
-/// ignored).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct PlatformEvent {
-    pub function: String,
-    pub instance: String,
-    pub timestamp_ms: f64,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `init_end`: the init duration.
-    pub duration_ms: Option<f64>,
-    /// `shutdown`: why the instance stopped.
-    pub reason: Option<String>,
-}
 
 /// One instance's life as seen so far. Times are epoch milliseconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,9 +44,12 @@ pub struct Timeline {
 
 impl Timeline {
     pub fn apply(&mut self, event: &PlatformEvent) {
-        let at = event.timestamp_ms;
+        let at = event.timestamp_ms as f64;
+        if event.instance.is_empty() {
+            return; // An asynchronous event's queue, not an instance.
+        }
         self.latest_ms = self.latest_ms.max(at);
-        if event.kind == "init_start" {
+        if let EventKind::InitStart { .. } = event.kind {
             self.lanes.retain(|lane| lane.instance != event.instance);
             self.push_lane(&event.instance, at);
         }
@@ -70,21 +58,21 @@ impl Timeline {
             // An instance that started before this page listened: its lane begins now.
             None => self.push_lane(&event.instance, at),
         };
-        match event.kind.as_str() {
-            "init_end" => {
+        match &event.kind {
+            EventKind::InitEnd { duration_ms, .. } => {
                 lane.ready_ms = Some(at);
-                lane.init_ms = event.duration_ms;
+                lane.init_ms = Some(*duration_ms);
             }
-            "invoke_start" => lane.busy_since_ms = Some(at),
-            "invoke_end" => {
+            EventKind::InvokeStart => lane.busy_since_ms = Some(at),
+            EventKind::InvokeEnd { .. } => {
                 lane.busy.push((lane.busy_since_ms.take().unwrap_or(at), at));
                 if lane.busy.len() > MAX_BUSY_PER_LANE {
                     lane.busy.remove(0);
                 }
             }
-            "shutdown" => {
+            EventKind::Shutdown { reason, .. } => {
                 lane.busy_since_ms = None;
-                lane.stopped = Some((at, event.reason.clone().unwrap_or_default()));
+                lane.stopped = Some((at, reason.as_str().to_owned()));
             }
             _ => {}
         }
@@ -212,7 +200,7 @@ fn follow_events(
             }
         }
     };
-    EventStream::open(EVENTS_URL, &EVENT_TYPES, on_event).ok()
+    EventStream::open(EVENTS_ROUTE, &EVENT_TYPES, on_event).ok()
 }
 
 const WIDTH: f64 = 320.0;

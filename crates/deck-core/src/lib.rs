@@ -5,6 +5,7 @@ pub mod model;
 pub mod nav;
 pub mod page;
 pub mod panels;
+pub mod platform_events;
 pub mod pricing;
 pub mod search;
 pub mod shortcuts;

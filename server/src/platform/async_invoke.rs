@@ -11,7 +11,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::errors::ServiceError;
-use super::events::{EventKind, PlatformEvent};
+use super::events::{AsyncStatus, EventKind, PlatformEvent};
 use super::function::{Function, InvokeRequest};
 use crate::clock::epoch_millis;
 
@@ -58,7 +58,7 @@ async fn drain(function: Arc<Function>, mut queue: mpsc::UnboundedReceiver<Async
 /// Invokes until one attempt succeeds or the retries are spent; says how each attempt ended.
 async fn deliver(function: &Arc<Function>, event: AsyncEvent) {
     let request_id: Arc<str> = uuid::Uuid::new_v4().to_string().into();
-    let attempts = function.config.async_retry_delays.len() + 1;
+    let attempts = function.config.async_retry_delays.len() as u32 + 1;
     publish(
         function,
         &request_id,
@@ -74,7 +74,7 @@ async fn deliver(function: &Arc<Function>, event: AsyncEvent) {
         );
         function.telemetry.log().line(format!("[{}] async {request_id}: {message}", function.name));
         let stopped = EventKind::AsyncResult {
-            status: "stopped",
+            status: AsyncStatus::Stopped,
             attempt: 0,
             attempts,
             error_type: Some("RecursiveInvocationLoop".into()),
@@ -90,7 +90,7 @@ async fn deliver(function: &Arc<Function>, event: AsyncEvent) {
                     function,
                     &request_id,
                     EventKind::AsyncResult {
-                        status: "success",
+                        status: AsyncStatus::Success,
                         attempt,
                         attempts,
                         error_type: None,
@@ -115,14 +115,14 @@ async fn deliver(function: &Arc<Function>, event: AsyncEvent) {
             function,
             &request_id,
             EventKind::AsyncResult {
-                status: if last { "failed" } else { "retrying" },
+                status: if last { AsyncStatus::Failed } else { AsyncStatus::Retrying },
                 attempt,
                 attempts,
                 error_type: Some(failure.error_type),
                 error_message: Some(failure.error_message),
             },
         );
-        if let Some(delay) = function.config.async_retry_delays.get(attempt - 1) {
+        if let Some(delay) = function.config.async_retry_delays.get(attempt as usize - 1) {
             tokio::time::sleep(*delay).await;
         }
     }
@@ -171,9 +171,9 @@ async fn invoke(
 
 fn publish(function: &Arc<Function>, request_id: &Arc<str>, kind: EventKind) {
     function.telemetry.events().publish(|| PlatformEvent {
-        function: function.name.clone(),
-        instance: "".into(),
-        request_id: Some(request_id.clone()),
+        function: function.name.to_string(),
+        instance: String::new(),
+        request_id: Some(request_id.to_string()),
         timestamp_ms: epoch_millis(SystemTime::now()),
         kind,
     });

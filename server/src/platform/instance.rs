@@ -34,38 +34,8 @@ pub enum State {
     Stopping,
 }
 
-/// Why an instance ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
-    /// The process ended by itself (a crash, or a runtime that gave up).
-    Exited,
-    IdleTimeout,
-    Recycled,
-    Timeout,
-    OutOfMemory,
-    InitError,
-    ServerShutdown,
-}
-
-impl StopReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StopReason::Exited => "exited",
-            StopReason::IdleTimeout => "idle_timeout",
-            StopReason::Recycled => "recycled",
-            StopReason::Timeout => "timeout",
-            StopReason::OutOfMemory => "out_of_memory",
-            StopReason::InitError => "init_error",
-            StopReason::ServerShutdown => "server_shutdown",
-        }
-    }
-}
-
-impl Serialize for StopReason {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
+/// Why an instance ended: a part of the events the browser reads too.
+pub use deck_core::platform_events::StopReason;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exit {

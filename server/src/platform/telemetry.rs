@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::events::{EventBus, EventKind, PlatformEvent};
+use super::events::{EventBus, EventKind, InvokeStatus, PlatformEvent};
 use super::instance::{Exit, Instance};
 use super::logs::LogSink;
 use super::report::{Report, Status};
@@ -40,9 +40,9 @@ impl Telemetry {
         kind: EventKind,
     ) {
         self.events.publish(|| PlatformEvent {
-            function: function.clone(),
-            instance: instance.id.clone(),
-            request_id: request_id.cloned(),
+            function: function.to_string(),
+            instance: instance.id.to_string(),
+            request_id: request_id.map(|id| id.to_string()),
             timestamp_ms: epoch_millis(SystemTime::now()),
             kind,
         });
@@ -90,9 +90,11 @@ impl Telemetry {
         instance.output.platform_line(&report.to_string());
 
         let (status, error_type) = match &report.status {
-            Status::Success => ("success", None),
-            Status::Timeout => ("timeout", None),
-            Status::Error(error_type) | Status::Failed(error_type) => ("error", Some(error_type.clone())),
+            Status::Success => (InvokeStatus::Success, None),
+            Status::Timeout => (InvokeStatus::Timeout, None),
+            Status::Error(error_type) | Status::Failed(error_type) => {
+                (InvokeStatus::Error, Some(error_type.clone()))
+            }
         };
         self.publish(function, instance, Some(request_id), EventKind::InvokeEnd { status, error_type });
         let kind = EventKind::Report {
