@@ -11,9 +11,7 @@ use deck_app::panels::cost::{compact_count, embed_link, Estimate};
 use deck_app::panels::endpoint::{aws_region, check_url, host, set_choice, Endpoint};
 use deck_app::panels::http::error_message;
 use deck_app::panels::invoke::{json_tokens, json_view};
-use deck_app::panels::timeline::Timeline;
 use deck_app::panels::{builder, format_ms, Panel};
-use deck_core::platform_events::{EventKind, InvokeStatus, PlatformEvent, StopReason};
 use deck_core::pricing::CostInputs;
 use deck_core::{PanelKind, PanelSpec};
 use leptos::prelude::*;
@@ -127,67 +125,6 @@ fn a_cold_start_costs_the_difference_between_cold_and_warm_calls() {
         PUBLISHED_INIT_MS.windows(2).all(|pair| pair[0].1 <= pair[1].1),
         "ours is placed into an ordered list"
     );
-}
-
-fn event(kind: &str, instance: &str, at: f64) -> PlatformEvent {
-    let kind = match kind {
-        "init_start" => EventKind::InitStart { pid: 7 },
-        "init_end" => EventKind::InitEnd { duration_ms: 4.5, error_type: None },
-        "invoke_start" => EventKind::InvokeStart,
-        "invoke_end" => EventKind::InvokeEnd { status: InvokeStatus::Success, error_type: None },
-        "shutdown" => EventKind::Shutdown { reason: StopReason::Recycled, exit: "signal: killed".into() },
-        other => panic!("no such event kind in these tests: {other}"),
-    };
-    PlatformEvent {
-        function: "hello".into(),
-        instance: instance.into(),
-        request_id: None,
-        timestamp_ms: at as u64,
-        kind,
-    }
-}
-
-#[wasm_bindgen_test]
-fn the_timeline_follows_an_instance_from_start_to_stop() {
-    let mut timeline = Timeline::default();
-    for (kind, at) in [
-        ("init_start", 100.0),
-        ("init_end", 105.0),
-        ("invoke_start", 105.0),
-        ("invoke_end", 107.0),
-        ("shutdown", 900.0),
-    ] {
-        timeline.apply(&event(kind, "a", at));
-    }
-    // An instance that started before the page listened gets a lane from its first event.
-    timeline.apply(&event("invoke_start", "b", 950.0));
-    assert_eq!(timeline.lanes.len(), 2);
-    let a = &timeline.lanes[0];
-    assert_eq!((a.started_ms, a.ready_ms, a.init_ms), (100.0, Some(105.0), Some(4.5)));
-    assert_eq!(a.busy, [(105.0, 107.0)]);
-    assert_eq!(a.stopped, Some((900.0, "recycled".into())));
-    assert_eq!(timeline.lanes[1].busy_since_ms, Some(950.0));
-    assert_eq!(timeline.latest_ms, 950.0);
-    let parsed: PlatformEvent = serde_json::from_value(json!({
-        "function": "hello", "instance": "0a1b2c3d", "request_id": null, "timestamp_ms": 1_700_000_000_000u64,
-        "type": "init_end", "duration_ms": 4.25,
-    }))
-    .unwrap();
-    assert_eq!(parsed.kind, EventKind::InitEnd { duration_ms: 4.25, error_type: None });
-}
-
-#[wasm_bindgen_test]
-fn the_timeline_keeps_a_bounded_number_of_lanes_dropping_stopped_ones_first() {
-    let mut timeline = Timeline::default();
-    timeline.apply(&event("init_start", "live", 0.0));
-    for i in 0..20 {
-        let id = format!("i{i}");
-        timeline.apply(&event("init_start", &id, 1.0 + f64::from(i)));
-        timeline.apply(&event("shutdown", &id, 2.0 + f64::from(i)));
-    }
-    assert_eq!(timeline.lanes.len(), 12);
-    assert_eq!(timeline.lanes[0].instance, "live", "a running instance outlives stopped ones");
-    assert_eq!(timeline.lanes[11].instance, "i19");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use deck_core::platform_events::{EventKind, PlatformEvent, EVENTS_ROUTE};
+use deck_core::platform_events::{PlatformEvent, EVENTS_ROUTE};
+use deck_core::timeline::Timeline;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
@@ -16,87 +17,10 @@ use crate::dom::{EventStream, StreamEvent};
 
 /// The events the timeline draws (server-sent events are listened to by name).
 const EVENT_TYPES: [&str; 6] = ["init_start", "init_end", "invoke_start", "invoke_end", "report", "shutdown"];
-const MAX_LANES: usize = 12;
-const MAX_BUSY_PER_LANE: usize = 100;
 /// How far back the drawing reaches from the latest event.
 const WINDOW_MS: f64 = 30_000.0;
 /// Events are applied in batches, so a burst of calls redraws a few times, not once per event.
 const BATCH: Duration = Duration::from_millis(100);
-
-/// One instance's life as seen so far. Times are epoch milliseconds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lane {
-    pub instance: String,
-    pub started_ms: f64,
-    pub ready_ms: Option<f64>,
-    pub init_ms: Option<f64>,
-    pub busy: Vec<(f64, f64)>,
-    /// An invocation that has started and not ended.
-    pub busy_since_ms: Option<f64>,
-    pub stopped: Option<(f64, String)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Timeline {
-    pub lanes: Vec<Lane>,
-    pub latest_ms: f64,
-}
-
-impl Timeline {
-    pub fn apply(&mut self, event: &PlatformEvent) {
-        let at = event.timestamp_ms as f64;
-        if event.instance.is_empty() {
-            return; // An asynchronous event's queue, not an instance.
-        }
-        self.latest_ms = self.latest_ms.max(at);
-        if let EventKind::InitStart { .. } = event.kind {
-            self.lanes.retain(|lane| lane.instance != event.instance);
-            self.push_lane(&event.instance, at);
-        }
-        let lane = match self.lanes.iter().position(|lane| lane.instance == event.instance) {
-            Some(index) => &mut self.lanes[index],
-            // An instance that started before this page listened: its lane begins now.
-            None => self.push_lane(&event.instance, at),
-        };
-        match &event.kind {
-            EventKind::InitEnd { duration_ms, .. } => {
-                lane.ready_ms = Some(at);
-                lane.init_ms = Some(*duration_ms);
-            }
-            EventKind::InvokeStart => lane.busy_since_ms = Some(at),
-            EventKind::InvokeEnd { .. } => {
-                lane.busy.push((lane.busy_since_ms.take().unwrap_or(at), at));
-                if lane.busy.len() > MAX_BUSY_PER_LANE {
-                    lane.busy.remove(0);
-                }
-            }
-            EventKind::Shutdown { reason, .. } => {
-                lane.busy_since_ms = None;
-                lane.stopped = Some((at, reason.as_str().to_owned()));
-            }
-            _ => {}
-        }
-    }
-
-    /// Adds a lane, first dropping the oldest stopped one (else the oldest) when full.
-    fn push_lane(&mut self, instance: &str, at: f64) -> &mut Lane {
-        if self.lanes.len() >= MAX_LANES {
-            let oldest = self.lanes.iter().position(|lane| lane.stopped.is_some()).unwrap_or(0);
-            self.lanes.remove(oldest);
-        }
-        self.lanes.push(Lane {
-            instance: instance.to_owned(),
-            started_ms: at,
-            ready_ms: None,
-            init_ms: None,
-            busy: Vec::new(),
-            busy_since_ms: None,
-            stopped: None,
-        });
-        let last = self.lanes.len() - 1;
-        &mut self.lanes[last]
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Connection {

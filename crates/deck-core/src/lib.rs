@@ -11,6 +11,7 @@ pub mod search;
 pub mod shortcuts;
 pub mod stopwatch;
 pub mod sync;
+pub mod timeline;
 pub mod uploads;
 
 pub use model::{Block, CodeTheme, Content, Deck, Meta, Slide, Source};
