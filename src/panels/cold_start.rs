@@ -2,12 +2,12 @@
 //! calls to watch the platform scale out, a chart of every call's latency with p50/p95, the
 //! function's own init time, our measured cold start placed among AWS's published init
 //! durations, and — locally — the instances live.
+use deck_core::demo::Greeting;
 use deck_core::{PanelKind, PanelSpec};
 use futures_util::future::join_all;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::chart::{column_chart, percentile, Column, Guide};
 use super::endpoint::{Endpoint, EndpointSettings, PanelEndpoint, LOCAL};
@@ -45,14 +45,17 @@ pub struct Sample {
 }
 
 impl Sample {
-    fn of(reply: &Reply) -> Sample {
-        let field = |key: &str| reply.body.get(key);
-        Sample {
+    /// The demo function's answer from `url`, measured; any other answer is an error, never a
+    /// call counted as warm.
+    fn of(reply: &Reply, url: &str) -> Result<Sample, CallError> {
+        let greeting = Greeting::deserialize(&reply.body)
+            .map_err(|error| CallError::NotTheDemo { url: url.to_owned(), problem: error.to_string() })?;
+        Ok(Sample {
             latency_ms: reply.latency_ms,
-            cold: field("cold_start").and_then(Value::as_bool).unwrap_or(false),
-            instance_id: field("instance_id").and_then(Value::as_str).unwrap_or("?").to_owned(),
-            init_ms: field("init_ms").and_then(Value::as_f64),
-        }
+            cold: greeting.cold_start,
+            instance_id: greeting.instance_id,
+            init_ms: Some(greeting.init_ms),
+        })
     }
 }
 
@@ -307,9 +310,10 @@ async fn call_series(
             http::post(&recycle, token.as_deref(), None).await?;
         }
         let reply = http::get_json(&url, &[("name", "cold-start")]).await?;
+        let sample = Sample::of(&reply, &url)?;
         runs.update(|r| {
             if let Some(series) = &mut r.series {
-                series.samples.push(Sample::of(&reply));
+                series.samples.push(sample);
             }
         });
     }
@@ -326,7 +330,10 @@ async fn call_burst(endpoint: &Endpoint, size: u32, runs: RwSignal<Runs>) -> Opt
     let mut failures = Vec::new();
     for reply in replies {
         match reply {
-            Ok(reply) => samples.push(Sample::of(&reply)),
+            Ok(reply) => match Sample::of(&reply, &url) {
+                Ok(sample) => samples.push(sample),
+                Err(error) => failures.push(error.to_string()),
+            },
             Err(error) => failures.push(error.to_string()),
         }
     }

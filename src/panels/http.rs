@@ -25,6 +25,8 @@ pub enum CallError {
     Status { url: String, status: u16, message: String },
     #[error("{url} answered HTTP {status}, but not with JSON: {excerpt}")]
     NotJson { url: String, status: u16, excerpt: String },
+    #[error("{url} answered, but not as the demo function does ({problem}): this panel measures demos/hello-lambda.")]
+    NotTheDemo { url: String, problem: String },
 }
 
 /// A successful (2xx) answer with a JSON body.

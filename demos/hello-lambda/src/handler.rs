@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::instance::Instance;
 use crate::params::Params;
-use crate::reply::{Function, Greeting, Refusal};
+use crate::reply::{greeting, Function, Refusal};
 
 /// Why an invocation fails; the runtime reports it to `/invocation/{id}/error`.
 #[derive(Debug, thiserror::Error)]
@@ -58,10 +58,13 @@ pub async fn handle(instance: &Instance, request: Request) -> Result<Response<Bo
     }
 
     let config = &context.env_config;
-    let function =
-        Function { name: &config.function_name, version: &config.version, memory_mb: config.memory };
+    let function = Function {
+        name: &config.function_name,
+        version: &config.version,
+        memory_mb: u32::try_from(config.memory).unwrap_or_default(),
+    };
     let greeting =
-        Greeting::new(&params.name, &context.request_id, function, instance, invocation, SystemTime::now());
+        greeting(&params.name, &context.request_id, function, instance, invocation, SystemTime::now());
     json_response(StatusCode::OK, &greeting)
 }
 

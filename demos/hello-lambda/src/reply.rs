@@ -7,53 +7,38 @@ use serde::Serialize;
 use crate::instance::{Instance, Invocation};
 use crate::params::ParamError;
 
-/// The answer to a successful call. Field names are the contract with the deck's panels.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Greeting<'a> {
-    pub greeting: String,
-    pub request_id: &'a str,
-    pub cold_start: bool,
-    pub init_ms: f64,
-    pub instance_id: &'a str,
-    pub invocations: u64,
-    pub memory_mb: i32,
-    pub function_name: &'a str,
-    pub function_version: &'a str,
-    pub region: Option<&'a str>,
-    /// RFC 3339, UTC, millisecond precision.
-    pub timestamp: String,
-}
+/// The answer to a successful call: its type is the contract with the deck's panels.
+pub use deck_core::demo::Greeting;
 
 /// The function's configuration as the runtime reports it (from the `AWS_LAMBDA_*` environment).
 #[derive(Debug, Clone, Copy)]
 pub struct Function<'a> {
     pub name: &'a str,
     pub version: &'a str,
-    pub memory_mb: i32,
+    pub memory_mb: u32,
 }
 
-impl<'a> Greeting<'a> {
-    pub fn new(
-        name: &str,
-        request_id: &'a str,
-        function: Function<'a>,
-        instance: &'a Instance,
-        invocation: Invocation,
-        now: SystemTime,
-    ) -> Greeting<'a> {
-        Greeting {
-            greeting: format!("Hello, {name}!"),
-            request_id,
-            cold_start: invocation.cold_start,
-            init_ms: instance.init_ms(),
-            instance_id: instance.id(),
-            invocations: invocation.number,
-            memory_mb: function.memory_mb,
-            function_name: function.name,
-            function_version: function.version,
-            region: instance.region(),
-            timestamp: humantime::format_rfc3339_millis(now).to_string(),
-        }
+/// The greeting for `name`, from this call's instance and invocation.
+pub fn greeting(
+    name: &str,
+    request_id: &str,
+    function: Function<'_>,
+    instance: &Instance,
+    invocation: Invocation,
+    now: SystemTime,
+) -> Greeting {
+    Greeting {
+        greeting: format!("Hello, {name}!"),
+        request_id: request_id.to_owned(),
+        cold_start: invocation.cold_start,
+        init_ms: instance.init_ms(),
+        instance_id: instance.id().to_owned(),
+        invocations: invocation.number,
+        memory_mb: function.memory_mb,
+        function_name: function.name.to_owned(),
+        function_version: function.version.to_owned(),
+        region: instance.region().map(str::to_owned),
+        timestamp: humantime::format_rfc3339_millis(now).to_string(),
     }
 }
 
@@ -87,7 +72,7 @@ mod tests {
         // 2024-11-05T09:30:15.250Z
         let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_730_799_015_250);
 
-        let greeting = Greeting::new("Ada", "req-1", function, &instance, invocation, now);
+        let greeting = greeting("Ada", "req-1", function, &instance, invocation, now);
 
         assert_eq!(
             serde_json::to_value(&greeting).unwrap(),
@@ -112,7 +97,7 @@ mod tests {
         let instance = Instance::ready(Instant::now(), None, None);
         let function = Function { name: "hello", version: "1", memory_mb: 256 };
         let invocation = Invocation { number: 7, cold_start: false };
-        let greeting = Greeting::new("x", "r", function, &instance, invocation, SystemTime::now());
+        let greeting = greeting("x", "r", function, &instance, invocation, SystemTime::now());
         let value = serde_json::to_value(&greeting).unwrap();
         assert_eq!(value["region"], serde_json::Value::Null);
         assert_eq!(value["invocations"], 7);
