@@ -30,10 +30,10 @@ impl Notifier {
         Notifier { platform, sequencer: AtomicU64::new(start) }
     }
 
-    fn changed<T>(
+    fn changed(
         &self,
         bucket: &BucketConfig,
-        req: &S3Request<T>,
+        origin: &Origin,
         change: Change,
         key: &str,
         size: Option<u64>,
@@ -43,35 +43,24 @@ impl Notifier {
         if rules.is_empty() {
             return;
         }
-        let source_ip = req
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "127.0.0.1".to_owned(), |ConnectInfo(address)| address.ip().to_string());
-        // A write made while handling an event carries that event's loop count (see
-        // `InvokeRequest::loops`); a person's write carries none.
-        let loops = req
-            .headers
-            .get("x-amzn-trace-id")
-            .and_then(|value| value.to_str().ok())
-            .map_or(0, crate::platform::runtime_api::loops_in_trace)
-            + 1;
+        let sequencer = self.sequencer.fetch_add(1, Ordering::Relaxed);
         let change = ObjectChange {
             bucket: bucket.name.clone(),
             key: key.to_owned(),
             change,
             size,
             etag: etag.map(|etag| etag.value().to_owned()),
-            sequencer: self.sequencer.fetch_add(1, Ordering::Relaxed),
+            sequencer,
             time: UtcTime::now(),
-            source_ip,
-            request_id: format!("{:016X}", self.sequencer.load(Ordering::Relaxed)),
+            source_ip: origin.source_ip.clone(),
+            request_id: format!("{sequencer:016X}"),
         };
         for rule in rules {
             let event = notify::event(&change, rule, self.platform.region());
             let source = format!("s3 {} {}/{key}", change.change.event_name(), bucket.name);
             self.platform.invoke_async(
                 &rule.function,
-                AsyncEvent { payload: event.to_string().into(), source, loops },
+                AsyncEvent { payload: event.to_string().into(), source, loops: origin.loops },
             );
         }
     }
@@ -116,18 +105,29 @@ impl Guarded {
     }
 }
 
-/// What the notifier needs of a request once its input has gone to `s3s-fs`.
-fn clone_head<T>(req: &S3Request<T>) -> S3Request<()> {
-    S3Request {
-        input: (),
-        method: req.method.clone(),
-        uri: req.uri.clone(),
-        headers: req.headers.clone(),
-        extensions: req.extensions.clone(),
-        credentials: req.credentials.clone(),
-        region: req.region.clone(),
-        service: req.service.clone(),
-        trailing_headers: req.trailing_headers.clone(),
+/// Who made a change, which is all the notifier needs of its request: read before the request
+/// goes on to `s3s-fs`.
+pub struct Origin {
+    source_ip: String,
+    /// Rounds of a function triggering itself, this change included: a write made while handling
+    /// an event carries that event's count in its trace header (see `InvokeRequest::loops`), a
+    /// person's write none.
+    loops: u32,
+}
+
+impl Origin {
+    fn of<T>(req: &S3Request<T>) -> Origin {
+        let source_ip = req
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "127.0.0.1".to_owned(), |ConnectInfo(address)| address.ip().to_string());
+        let loops = req
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|value| value.to_str().ok())
+            .map_or(0, crate::platform::runtime_api::loops_in_trace)
+            + 1;
+        Origin { source_ip, loops }
     }
 }
 
@@ -253,10 +253,10 @@ impl S3 for Guarded {
         let bucket = self.object(&req.input.bucket, &req.input.key)?;
         Self::fits(bucket, req.input.content_length)?;
         let (name, key) = (req.input.bucket.clone(), req.input.key.clone());
-        let head = clone_head(&req);
+        let origin = Origin::of(&req);
         let stored = self.files.put_object(req).await?;
         let size = self.size_of(&name, &key).await;
-        self.notifier.changed(bucket, &head, Change::Put, &key, size, stored.output.e_tag.as_ref());
+        self.notifier.changed(bucket, &origin, Change::Put, &key, size, stored.output.e_tag.as_ref());
         Ok(stored)
     }
 
@@ -268,11 +268,11 @@ impl S3 for Guarded {
         };
         let bucket = self.bucket(&req.input.bucket)?;
         let (name, key) = (req.input.bucket.clone(), req.input.key.clone());
-        let head = clone_head(&req);
+        let origin = Origin::of(&req);
         let copied = self.files.copy_object(req).await?;
         let size = self.size_of(&name, &key).await;
         let etag = copied.output.copy_object_result.as_ref().and_then(|r| r.e_tag.as_ref());
-        self.notifier.changed(bucket, &head, Change::Copy, &key, size, etag);
+        self.notifier.changed(bucket, &origin, Change::Copy, &key, size, etag);
         Ok(copied)
     }
 
@@ -282,9 +282,9 @@ impl S3 for Guarded {
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
         let bucket = self.object(&req.input.bucket, &req.input.key)?;
         let key = req.input.key.clone();
-        let head = clone_head(&req);
+        let origin = Origin::of(&req);
         let deleted = self.files.delete_object(req).await?;
-        self.notifier.changed(bucket, &head, Change::Delete, &key, None, None);
+        self.notifier.changed(bucket, &origin, Change::Delete, &key, None, None);
         Ok(deleted)
     }
 
@@ -296,11 +296,11 @@ impl S3 for Guarded {
             self.object(&req.input.bucket, &object.key)?;
         }
         let bucket = self.bucket(&req.input.bucket)?;
-        let head = clone_head(&req);
+        let origin = Origin::of(&req);
         let deleted = self.files.delete_objects(req).await?;
         for object in deleted.output.deleted.iter().flatten() {
             if let Some(key) = &object.key {
-                self.notifier.changed(bucket, &head, Change::Delete, key, None, None);
+                self.notifier.changed(bucket, &origin, Change::Delete, key, None, None);
             }
         }
         Ok(deleted)
@@ -332,7 +332,7 @@ impl S3 for Guarded {
         let config = self.object(&req.input.bucket, &req.input.key)?;
         let file = self.root.join(&req.input.bucket).join(&req.input.key);
         let key = req.input.key.clone();
-        let head = clone_head(&req);
+        let origin = Origin::of(&req);
         let completed = self.files.complete_multipart_upload(req).await?;
         // Each part was checked as it came; the whole is checked once it is one file.
         let size = tokio::fs::metadata(&file).await.map(|m| m.len()).unwrap_or(0);
@@ -348,7 +348,7 @@ impl S3 for Guarded {
         let etag = completed.output.e_tag.clone();
         self.notifier.changed(
             config,
-            &head,
+            &origin,
             Change::CompleteMultipartUpload,
             &key,
             Some(size),
