@@ -193,7 +193,16 @@ struct Sites {
 /// generated ones) and their reveal.js twins.
 fn build(tools: &Tools, work: &Path) -> Result<Sites> {
     step("building the server and the demo Lambda (release), and the browser driver");
-    run(Command::new("cargo").args(["build", "--release", "-p", "serverless-deck", "-p", "hello-lambda"]))?;
+    run(Command::new("cargo").args([
+        "build",
+        "--release",
+        "-p",
+        "serverless-deck",
+        "-p",
+        "hello-lambda",
+        "-p",
+        "thumbnail-lambda",
+    ]))?;
     run(Command::new("cargo").args(["build", "-p", "deck-e2e", "--bin", "browser_bench"]))?;
 
     let talk_sources = std::path::absolute("slides")?;

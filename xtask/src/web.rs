@@ -49,7 +49,16 @@ fn trunk(tools: &Tools) -> Result<Command> {
 
 pub(crate) fn build_server() -> Result<()> {
     step("building the server and the demo Lambda (release)");
-    run(Command::new("cargo").args(["build", "--release", "-p", "serverless-deck", "-p", "hello-lambda"]))
+    run(Command::new("cargo").args([
+        "build",
+        "--release",
+        "-p",
+        "serverless-deck",
+        "-p",
+        "hello-lambda",
+        "-p",
+        "thumbnail-lambda",
+    ]))
 }
 
 pub(crate) fn server_command(addr: &str, dist: &Path) -> Command {

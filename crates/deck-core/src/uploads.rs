@@ -32,6 +32,72 @@ pub struct UploadTicket {
     pub url: String,
     pub expires_in_s: u64,
     pub max_bytes: u64,
+    /// Presigned `GET`s for what the thumbnail function will write: they work once it has.
+    pub results: ResultLinks,
+}
+
+/// Where to read the thumbnail function's work on one upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultLinks {
+    /// The [`ThumbnailReport`], written last: once it is there, so are the thumbnails.
+    pub report: String,
+    /// One per [`THUMBNAIL_WIDTHS`], in that order.
+    pub thumbnails: Vec<String>,
+}
+
+/// The widths the thumbnail function writes, in pixels; the height keeps the aspect, and an
+/// image narrower than a width keeps its own.
+pub const THUMBNAIL_WIDTHS: [u32; 3] = [160, 480, 1080];
+
+/// `thumbnails/<id>/<stem>-<width>.jpg` for the upload `uploads/<id>/<name>`; `None` for a key
+/// outside the upload prefix. Thumbnails are JPEGs whatever the upload's type.
+pub fn thumbnail_key(upload_key: &str, width: u32) -> Option<String> {
+    let (folder, name) = upload_parts(upload_key)?;
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    Some(format!("{THUMBNAIL_PREFIX}{folder}{stem}-{width}.jpg"))
+}
+
+/// `thumbnails/<id>/<name>.json`: where the function writes its [`ThumbnailReport`].
+pub fn report_key(upload_key: &str) -> Option<String> {
+    let (folder, name) = upload_parts(upload_key)?;
+    Some(format!("{THUMBNAIL_PREFIX}{folder}{name}.json"))
+}
+
+/// `("<id>/", "<name>")` of an upload key.
+fn upload_parts(upload_key: &str) -> Option<(&str, &str)> {
+    let rest = upload_key.strip_prefix(UPLOAD_PREFIX)?;
+    let split = rest.rfind('/').map_or(0, |slash| slash + 1);
+    let (folder, name) = rest.split_at(split);
+    (!name.is_empty()).then_some((folder, name))
+}
+
+/// What the thumbnail function did with one upload, written beside its thumbnails, so the
+/// panel shows the same facts locally and on AWS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThumbnailReport {
+    pub bucket: String,
+    /// The upload's key, decoded.
+    pub key: String,
+    pub request_id: String,
+    /// Whether this invocation started the function's instance.
+    pub cold_start: bool,
+    /// The instance's init, process start to ready.
+    pub init_ms: f64,
+    /// From the event's arrival to the last thumbnail written.
+    pub duration_ms: f64,
+    pub source: Picture,
+    /// One per [`THUMBNAIL_WIDTHS`], in that order.
+    pub thumbnails: Vec<Picture>,
+    /// The S3 event record the function received, as JSON text.
+    pub event: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Picture {
+    pub key: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
 }
 
 /// Why a ticket is refused; the answer's body is `{"error": "<this, as text>"}`.
@@ -111,6 +177,19 @@ mod tests {
     }
 
     #[test]
+    fn results_live_outside_the_upload_prefix_beside_each_other() {
+        let key = upload_key("7f3a", "Cat photo.png");
+        assert_eq!(thumbnail_key(&key, 160).as_deref(), Some("thumbnails/7f3a/Cat-photo-160.jpg"));
+        assert_eq!(report_key(&key).as_deref(), Some("thumbnails/7f3a/Cat-photo.png.json"));
+        assert_eq!(thumbnail_key("uploads/noext", 480).as_deref(), Some("thumbnails/noext-480.jpg"));
+        assert_eq!(thumbnail_key("elsewhere/a.jpg", 160), None);
+        assert_eq!(report_key("uploads/7f3a/"), None);
+        for width in THUMBNAIL_WIDTHS {
+            assert!(!thumbnail_key(&key, width).unwrap().starts_with(UPLOAD_PREFIX));
+        }
+    }
+
+    #[test]
     fn the_wire_format_is_snake_case_json() {
         let ticket = UploadTicket {
             bucket: "b".into(),
@@ -118,6 +197,7 @@ mod tests {
             url: "http://x/b/uploads/1/a.png?X-Amz-Signature=1".into(),
             expires_in_s: 300,
             max_bytes: 10,
+            results: ResultLinks { report: "http://x/r".into(), thumbnails: vec!["http://x/t".into()] },
         };
         let json = serde_json::to_value(&ticket).unwrap();
         assert_eq!(json["expires_in_s"], 300);

@@ -26,7 +26,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use deck_core::uploads::{
-    upload_key, upload_route, UploadProblem, UploadRequest, UploadTicket, TICKET_LIFETIME_S,
+    report_key, thumbnail_key, upload_key, upload_route, ResultLinks, UploadProblem, UploadRequest,
+    UploadTicket, THUMBNAIL_WIDTHS, TICKET_LIFETIME_S,
 };
 use s3s::auth::SimpleAuth;
 use s3s::service::{S3Service, S3ServiceBuilder};
@@ -135,14 +136,22 @@ async fn ticket(
     let id = uuid::Uuid::new_v4().simple().to_string();
     let key = upload_key(&id[..12], &request.file_name);
     let lifetime = Duration::from_secs(TICKET_LIFETIME_S);
-    let url =
-        storage.presigner.url("PUT", &format!("http://{host}"), &bucket, &key, lifetime, UtcTime::now());
+    let (origin, now) = (format!("http://{host}"), UtcTime::now());
+    let sign = |method: &str, key: &str| storage.presigner.url(method, &origin, &bucket, key, lifetime, now);
+    let results = ResultLinks {
+        report: sign("GET", &report_key(&key).expect("an upload key")),
+        thumbnails: THUMBNAIL_WIDTHS
+            .map(|width| sign("GET", &thumbnail_key(&key, width).expect("an upload key")))
+            .to_vec(),
+    };
+    let url = sign("PUT", &key);
     Json(UploadTicket {
-        bucket,
+        bucket: bucket.clone(),
         key,
         url,
         expires_in_s: TICKET_LIFETIME_S,
         max_bytes: config.max_object_bytes(),
+        results,
     })
     .into_response()
 }

@@ -26,6 +26,15 @@ pub fn binaries() -> &'static Binaries {
     })
 }
 
+/// The thumbnail function (`demos/thumbnail-lambda`), debug build: only the tests that need it
+/// pay for building it.
+pub fn thumbnail_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        cargo_build(&["-p", "thumbnail-lambda", "--bin", "thumbnail-lambda"], "thumbnail-lambda")
+    })
+}
+
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("server/ sits in the workspace").to_owned()
 }

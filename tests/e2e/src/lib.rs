@@ -25,6 +25,8 @@ pub struct Server {
     pub url: String,
     /// What it printed before listening (functions, presenter token, follow addresses).
     pub startup_log: Vec<String>,
+    /// Its S3 buckets' objects (`--data`), gone with it.
+    pub data: tempfile::TempDir,
     _child: Child,
 }
 
@@ -35,12 +37,15 @@ impl Server {
     }
 
     pub async fn start_with(extra_args: &[&str]) -> Result<Server> {
+        let data = tempfile::tempdir().context("a data folder")?;
         let mut command = Command::new(env_path("DECK_SERVER")?);
         command
             .args(["--addr", "127.0.0.1:0", "--dist"])
             .arg(env_path("DECK_DIST")?)
             .arg("--functions")
             .arg(env_path("DECK_FUNCTIONS")?)
+            .arg("--data")
+            .arg(data.path())
             .args(extra_args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -61,7 +66,7 @@ impl Server {
         .context("serverless-deck did not print its address within 20 s")??;
         // Keep draining the log so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Server { url, startup_log, _child: child })
+        Ok(Server { url, startup_log, data, _child: child })
     }
 
     /// The presenter token it printed (with follow mode, or off loopback).
