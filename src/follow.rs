@@ -30,10 +30,10 @@ use crate::panels::http::{self, CallError};
 use crate::sync::{page_hub, shared_signal, Inbox, Transport};
 use crate::{dom, print};
 
-const PRESENT_URL: &str = "/api/follow";
-const EVENTS_URL: &str = "/api/follow/events";
-const JOIN_URL: &str = "/api/follow/join";
-const JOIN_QR_URL: &str = "/api/follow/join.svg";
+use deck_core::routes::{
+    FOLLOW_EVENTS_ROUTE as EVENTS_URL, FOLLOW_JOIN_QR_ROUTE as JOIN_QR_URL, FOLLOW_JOIN_ROUTE as JOIN_URL,
+    FOLLOW_ROUTE as PRESENT_URL,
+};
 const TOKEN_KEY: &str = "serverless-deck.token";
 const LEAD_STATUS_KEY: &str = "windows:follow-lead";
 /// How often the speaker view's count of followers is refreshed between the presenter's moves.

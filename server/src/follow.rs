@@ -22,6 +22,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use deck_core::routes::{FOLLOW_EVENTS_ROUTE, FOLLOW_JOIN_QR_ROUTE, FOLLOW_JOIN_ROUTE, FOLLOW_ROUTE};
 use deck_core::sync::{FollowReply, Message, SharedState};
 use futures_util::stream::{self, Stream};
 use serde::Serialize;
@@ -205,12 +206,12 @@ pub fn router(room: Arc<Room>, token: ControlToken) -> Router {
     let presenter_only = axum::middleware::from_fn_with_state(token, control::require);
     Router::new()
         .route(
-            "/api/follow",
+            FOLLOW_ROUTE,
             post(from_presenter).route_layer(presenter_only).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
-        .route("/api/follow/events", get(to_follower))
-        .route("/api/follow/join", get(join))
-        .route("/api/follow/join.svg", get(join_qr))
+        .route(FOLLOW_EVENTS_ROUTE, get(to_follower))
+        .route(FOLLOW_JOIN_ROUTE, get(join))
+        .route(FOLLOW_JOIN_QR_ROUTE, get(join_qr))
         .with_state(room)
 }
 

@@ -3,7 +3,7 @@
 //! first) in the settings form, by the page's `?lambda=`, by the choice last made in this browser
 //! (localStorage), else by the panel's own `lambda` parameter. Every panel names the one it
 //! calls: "local", or "AWS <region>".
-use deck_core::{PanelKind, PanelSpec};
+use deck_core::{routes, PanelKind, PanelSpec};
 use leptos::prelude::*;
 
 use super::ui::{bind_attr, bind_flag, bind_text, bind_value, el, El, UserEvent};
@@ -28,7 +28,7 @@ pub enum Endpoint {
 impl Endpoint {
     pub fn invoke_url(&self) -> String {
         match self {
-            Endpoint::Local { function } => format!("/fn/{function}/"),
+            Endpoint::Local { function } => routes::function_url(function),
             Endpoint::Remote { url } => url.clone(),
         }
     }
@@ -36,7 +36,7 @@ impl Endpoint {
     /// The local platform's control endpoint that makes the next call cold; AWS has none.
     pub fn recycle_url(&self) -> Option<String> {
         match self {
-            Endpoint::Local { function } => Some(format!("/api/functions/{function}/recycle")),
+            Endpoint::Local { function } => Some(routes::recycle_route(function)),
             Endpoint::Remote { .. } => None,
         }
     }

@@ -8,6 +8,7 @@ pub mod page;
 pub mod panels;
 pub mod platform_events;
 pub mod pricing;
+pub mod routes;
 pub mod search;
 pub mod shortcuts;
 pub mod stopwatch;

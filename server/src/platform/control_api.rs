@@ -48,7 +48,7 @@ impl FunctionView {
         FunctionView {
             name: config.name.clone(),
             arn: function.arn.clone(),
-            url_path: format!("/fn/{}/", config.name),
+            url_path: deck_core::routes::function_url(&config.name),
             memory_mb: config.memory_mb,
             timeout_s: config.timeout.as_secs(),
             idle_timeout_s: config.idle_timeout.as_secs(),

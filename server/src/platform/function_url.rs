@@ -276,7 +276,7 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 
 /// `/fn/hello/a/b` → (`hello`, `/a/b`); `/fn/hello` → (`hello`, `/`).
 pub fn split_url_path(path: &str) -> Option<(&str, &str)> {
-    let rest = path.strip_prefix("/fn/")?;
+    let rest = path.strip_prefix(deck_core::routes::FUNCTION_URL_PREFIX)?;
     let (name, raw_path) = match rest.find('/') {
         Some(slash) => (&rest[..slash], &rest[slash..]),
         None => (rest, "/"),

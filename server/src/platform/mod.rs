@@ -32,6 +32,8 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderName, Method};
 use axum::routing::{any, get, post};
 use axum::Router;
+use deck_core::platform_events::EVENTS_ROUTE;
+use deck_core::routes::{self, FUNCTIONS_ROUTE, FUNCTION_URL_PREFIX};
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowHeaders, Any, CorsLayer, ExposeHeaders};
 
@@ -125,12 +127,12 @@ impl Platform {
         let control = axum::middleware::from_fn_with_state(token, control::require);
         Router::new()
             .route("/2015-03-31/functions/{function}/invocations", post(invoke_api::handle))
-            .route("/fn/{name}", any(function_url::handle))
-            .route("/fn/{name}/", any(function_url::handle))
-            .route("/fn/{name}/{*path}", any(function_url::handle))
-            .route("/api/functions", get(control_api::list))
-            .route("/api/functions/{name}/recycle", post(control_api::recycle).route_layer(control))
-            .route("/api/events", get(events_stream))
+            .route(&format!("{FUNCTION_URL_PREFIX}{{name}}"), any(function_url::handle))
+            .route(&routes::function_url("{name}"), any(function_url::handle))
+            .route(&format!("{}{{*path}}", routes::function_url("{name}")), any(function_url::handle))
+            .route(FUNCTIONS_ROUTE, get(control_api::list))
+            .route(&routes::recycle_route("{name}"), post(control_api::recycle).route_layer(control))
+            .route(EVENTS_ROUTE, get(events_stream))
             .layer(cors)
             .with_state(self.clone())
     }
