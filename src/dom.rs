@@ -88,6 +88,15 @@ pub fn is_interactive_target(target: Option<web_sys::EventTarget>) -> bool {
         .is_some()
 }
 
+/// Waits `duration` without blocking the page.
+pub async fn sleep(duration: std::time::Duration) {
+    let ms = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// What an [`EventStream`] reports.
 pub enum StreamEvent {
     Open,

@@ -247,7 +247,7 @@ async fn send_loop(leader: Rc<LeaderState>) {
             Err(_) => {
                 leader.outbox.borrow_mut().put_back(message);
                 leader.status.set(LeadStatus::Retrying);
-                sleep(retry).await;
+                dom::sleep(retry).await;
                 retry = (retry * 2).min(RETRY_MAX);
             }
         }
@@ -259,14 +259,6 @@ fn stop(leader: &LeaderState, status: LeadStatus) {
     leader.stopped.set(true);
     leader.outbox.borrow_mut().clear();
     leader.status.set(status);
-}
-
-async fn sleep(duration: Duration) {
-    let ms = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// A follower's connection, as its bar shows it.

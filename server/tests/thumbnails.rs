@@ -133,6 +133,30 @@ async fn a_file_that_is_not_an_image_fails_retries_twice_and_is_recorded_with_th
     }
 }
 
+#[tokio::test]
+async fn a_failing_upload_waiting_for_its_retry_does_not_hold_up_the_next_one() {
+    // Retries after 30 s: far later than the good upload takes.
+    let server = server("[30, 30]");
+    let events = client().get(server.url("/api/events")).send().await.unwrap();
+    let bad = upload(&server, "fake.jpg", "image/jpeg", b"this is not a photo".to_vec()).await;
+    let photo = std::fs::read(support::workspace_root().join(SAMPLE)).unwrap();
+    let good = upload(&server, "lake.jpg", "image/jpeg", photo).await;
+    let collected = support::collect_events(events, |events| {
+        events.iter().any(|e| e["type"] == "async_result" && e["status"] == "success")
+    })
+    .await;
+    let results: Vec<&str> = collected
+        .iter()
+        .filter(|e| e["type"] == "async_result")
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["retrying", "success"], "{collected:#?}");
+    let report: ThumbnailReport =
+        serde_json::from_slice(&fetch_when_written(&good.results.report).await).unwrap();
+    assert_eq!(report.key, good.key);
+    assert_eq!(client().get(&bad.results.report).send().await.unwrap().status(), 404);
+}
+
 fn sdk_client(server: &Server) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())

@@ -15,6 +15,7 @@ pub mod cost;
 pub mod endpoint;
 pub mod http;
 pub mod invoke;
+pub mod thumbnails;
 pub mod timeline;
 pub mod ui;
 
@@ -37,6 +38,7 @@ pub fn builder(kind: PanelKind) -> Build {
         PanelKind::Invoke => invoke::build,
         PanelKind::ColdStart => cold_start::build,
         PanelKind::Cost => cost::build,
+        PanelKind::Thumbnails => thumbnails::build,
     }
 }
 
@@ -58,6 +60,12 @@ crate::split_point!(
         cost::build
     }
 );
+crate::split_point!(
+    panels,
+    fn thumbnails_chunk() -> Build {
+        thumbnails::build
+    }
+);
 
 /// What fetches the chunk with the builder of `kind`, for the deck (see [`crate::lazy`]).
 pub fn loader(kind: PanelKind) -> Load<Build> {
@@ -65,6 +73,7 @@ pub fn loader(kind: PanelKind) -> Load<Build> {
         PanelKind::Invoke => || Box::pin(invoke_chunk()),
         PanelKind::ColdStart => || Box::pin(cold_start_chunk()),
         PanelKind::Cost => || Box::pin(cost_chunk()),
+        PanelKind::Thumbnails => || Box::pin(thumbnails_chunk()),
     }
 }
 

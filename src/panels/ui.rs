@@ -206,6 +206,19 @@ pub fn delegate(root: &Element, handler: Box<dyn Fn(UserEvent)>) {
     });
 }
 
+/// Calls `handler` with each `kind` event on `target` (events the delegated listener does not
+/// cover: a file chosen, dropped or pasted), until the component being built is unmounted.
+pub fn listen(target: &El, kind: &'static str, handler: impl Fn(Event) + 'static) {
+    let listener = Closure::<dyn Fn(Event)>::new(handler);
+    let target = target.0.clone();
+    let _ = target.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+    let registered = SendWrapper::new((target, listener));
+    on_cleanup(move || {
+        let (target, listener) = registered.take();
+        let _ = target.remove_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+    });
+}
+
 /// Keeps `target`'s text equal to `text()`.
 pub fn bind_text(target: &El, text: impl Fn() -> String + 'static) {
     let target = target.0.clone();

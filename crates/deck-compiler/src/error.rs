@@ -26,7 +26,7 @@ pub enum ErrorKind {
     FrontMatter(String),
     #[error("{0}")]
     UnknownPanelKind(String),
-    #[error("a panel block needs a kind: ```panel invoke|cold-start|cost")]
+    #[error("a panel block needs a kind: ```panel invoke|cold-start|cost|thumbnails")]
     MissingPanelKind,
     #[error("panel line must be `key = value`, found `{0}`")]
     PanelSyntax(String),

@@ -134,8 +134,8 @@ fn unknown_panel_kind_is_a_build_error() {
     assert_eq!(
         errors(&[("a.md", "# A\n\n```panel chart\nx = 1\n```\n"), ("b.md", "# B\n\n```panel\n```\n")]),
         [
-            "a.md:3: unknown panel kind `chart` (known: invoke, cold-start, cost)",
-            "b.md:3: a panel block needs a kind: ```panel invoke|cold-start|cost",
+            "a.md:3: unknown panel kind `chart` (known: invoke, cold-start, cost, thumbnails)",
+            "b.md:3: a panel block needs a kind: ```panel invoke|cold-start|cost|thumbnails",
         ]
     );
 }

@@ -13,6 +13,7 @@ pub mod search;
 pub mod shortcuts;
 pub mod stopwatch;
 pub mod sync;
+pub mod thumbnails;
 pub mod timeline;
 pub mod uploads;
 

@@ -323,7 +323,7 @@ mod tests {
         assert!(head.contains("<title>What a month costs — A &lt;b&gt; talk</title>"), "{head}");
         assert!(head.contains(r#"<meta property="og:title" content="A &lt;b&gt; talk" />"#), "{head}");
         let unknown = embed_body_html(None, "T");
-        assert!(unknown.contains("Embeddable panels: invoke, cold-start, cost."), "{unknown}");
+        assert!(unknown.contains("Embeddable panels: invoke, cold-start, cost, thumbnails."), "{unknown}");
     }
 
     #[test]

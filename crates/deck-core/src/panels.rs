@@ -13,16 +13,19 @@ pub enum PanelKind {
     Invoke,
     ColdStart,
     Cost,
+    Thumbnails,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 3] = [PanelKind::Invoke, PanelKind::ColdStart, PanelKind::Cost];
+    pub const ALL: [PanelKind; 4] =
+        [PanelKind::Invoke, PanelKind::ColdStart, PanelKind::Cost, PanelKind::Thumbnails];
 
     pub fn name(self) -> &'static str {
         match self {
             PanelKind::Invoke => "invoke",
             PanelKind::ColdStart => "cold-start",
             PanelKind::Cost => "cost",
+            PanelKind::Thumbnails => "thumbnails",
         }
     }
 
@@ -32,6 +35,7 @@ impl PanelKind {
             PanelKind::Invoke => "Invoke the function",
             PanelKind::ColdStart => "Cold starts, measured",
             PanelKind::Cost => "What a month costs",
+            PanelKind::Thumbnails => "Thumbnails on upload",
         }
     }
 
@@ -65,6 +69,11 @@ impl PanelKind {
                 Param { name: "provisioned_instances", ty: Int { min: 0, max: 100_000 } },
                 Param { name: "provisioned_hours", ty: Float { min: 0.0, max: 744.0 } },
                 Param { name: "server_monthly_usd", ty: Float { min: 0.0, max: 1e7 } },
+            ],
+            PanelKind::Thumbnails => &[
+                // The deployed ticket function's URL; without it, the local server's bucket.
+                Param { name: "uploads", ty: Url },
+                Param { name: "bucket", ty: Name },
             ],
         }
     }

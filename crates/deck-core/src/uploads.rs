@@ -143,6 +143,60 @@ pub fn upload_key(id: &str, file_name: &str) -> String {
     format!("{UPLOAD_PREFIX}{id}/{name}")
 }
 
+/// The image type of `file_name` by its extension, for a file the browser gave no type.
+pub fn image_type_of(file_name: &str) -> Option<&'static str> {
+    let (_, extension) = file_name.rsplit_once('.')?;
+    match extension.to_ascii_lowercase().as_str() {
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "gif" => Some("image/gif"),
+        "webp" => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// `Code: Message` of an S3 error answer (`<Error><Code>…</Code><Message>…</Message>`), with
+/// XML's escapes undone; `None` for any other body.
+pub fn s3_error(body: &str) -> Option<String> {
+    let element = |name: &str| {
+        let start = body.find(&format!("<{name}>"))? + name.len() + 2;
+        let end = start + body[start..].find(&format!("</{name}>"))?;
+        let text = body[start..end]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&");
+        Some(text)
+    };
+    let code = element("Code")?;
+    Some(match element("Message") {
+        Some(message) if !message.is_empty() => format!("{code}: {message}"),
+        _ => code,
+    })
+}
+
+/// A key as S3's event notifications write it (URL-encoded, spaces as `+`), decoded. Bytes that
+/// do not decode to UTF-8 become U+FFFD.
+pub fn decode_s3_key(encoded: &str) -> String {
+    let mut bytes = Vec::with_capacity(encoded.len());
+    let mut rest = encoded.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        let hex = |at: usize| tail.get(at).and_then(|b| (*b as char).to_digit(16));
+        match (byte, hex(0), hex(1)) {
+            (b'%', Some(high), Some(low)) => {
+                bytes.push((high * 16 + low) as u8);
+                rest = &tail[2..];
+                continue;
+            }
+            (b'+', ..) => bytes.push(b' '),
+            _ => bytes.push(byte),
+        }
+        rest = tail;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +241,35 @@ mod tests {
         for width in THUMBNAIL_WIDTHS {
             assert!(!thumbnail_key(&key, width).unwrap().starts_with(UPLOAD_PREFIX));
         }
+    }
+
+    #[test]
+    fn files_without_a_type_get_one_from_their_name() {
+        assert_eq!(image_type_of("IMG_1234.JPG"), Some("image/jpeg"));
+        assert_eq!(image_type_of("shot.webp"), Some("image/webp"));
+        assert_eq!(image_type_of("notes.txt"), None);
+        assert_eq!(image_type_of("jpeg"), None);
+    }
+
+    #[test]
+    fn s3_errors_read_as_code_and_message() {
+        let body = "<?xml version=\"1.0\"?><Error><Code>EntityTooLarge</Code><Message>Your proposed upload exceeds the maximum &amp; more</Message></Error>";
+        assert_eq!(
+            s3_error(body).as_deref(),
+            Some("EntityTooLarge: Your proposed upload exceeds the maximum & more")
+        );
+        assert_eq!(s3_error("<Error><Code>AccessDenied</Code></Error>").as_deref(), Some("AccessDenied"));
+        assert_eq!(s3_error("Bad Gateway"), None);
+        assert_eq!(s3_error("<Code>unclosed"), None);
+    }
+
+    #[test]
+    fn event_keys_are_decoded_as_s3_encodes_them() {
+        assert_eq!(decode_s3_key("uploads/7f/My+cat%2B1%25.jpg"), "uploads/7f/My cat+1%.jpg");
+        assert_eq!(decode_s3_key("uploads/7f/%E6%97%A5.png"), "uploads/7f/日.png");
+        // A `%` that starts no escape stays as it is.
+        assert_eq!(decode_s3_key("100%25%zz%4"), "100%%zz%4");
+        assert_eq!(decode_s3_key("%FF"), "\u{FFFD}");
     }
 
     #[test]

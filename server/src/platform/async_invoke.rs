@@ -1,9 +1,10 @@
-//! Lambda's asynchronous invocation, as S3's notifications use it: a queue per function, drained
-//! one event at a time; a function error (or timeout, or crash) is retried after each of the
-//! function's `async_retry_delays_s` (Lambda: twice, after 1 and 2 minutes), and an event that
-//! still fails is recorded as failed with its error, in the log and on `/api/events`. Nothing is
-//! dropped silently. A function whose own writes keep triggering it is stopped after
-//! [`MAX_LOOPS`] rounds, as Lambda's recursive loop detection stops it.
+//! Lambda's asynchronous invocation, as S3's notifications use it: a queue per function, whose
+//! events get their first attempt one at a time; a function error (or timeout, or crash) is
+//! retried after each of the function's `async_retry_delays_s` (Lambda: twice, after 1 and 2
+//! minutes) beside the queue, not in its way, and an event that still fails is recorded as failed
+//! with its error, in the log and on `/api/events`. Nothing is dropped silently. A function whose
+//! own writes keep triggering it is stopped after [`MAX_LOOPS`] rounds, as Lambda's recursive
+//! loop detection stops it.
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -55,77 +56,102 @@ async fn drain(function: Arc<Function>, mut queue: mpsc::UnboundedReceiver<Async
     }
 }
 
-/// Invokes until one attempt succeeds or the retries are spent; says how each attempt ended.
+/// One event on its way to the function.
+struct Delivery {
+    request_id: Arc<str>,
+    event: AsyncEvent,
+    attempts: u32,
+}
+
+/// Makes the first attempt; a failed one is retried after the function's delays by a task of its
+/// own, so a failing event does not hold up the events queued behind it (as on Lambda).
 async fn deliver(function: &Arc<Function>, event: AsyncEvent) {
-    let request_id: Arc<str> = uuid::Uuid::new_v4().to_string().into();
-    let attempts = function.config.async_retry_delays.len() as u32 + 1;
+    let delivery = Delivery {
+        request_id: uuid::Uuid::new_v4().to_string().into(),
+        attempts: function.config.async_retry_delays.len() as u32 + 1,
+        event,
+    };
     publish(
         function,
-        &request_id,
+        &delivery.request_id,
         EventKind::AsyncQueued {
-            source: event.source.clone(),
-            payload: String::from_utf8_lossy(&event.payload).into_owned(),
+            source: delivery.event.source.clone(),
+            payload: String::from_utf8_lossy(&delivery.event.payload).into_owned(),
         },
     );
-    if event.loops > MAX_LOOPS {
+    if delivery.event.loops > MAX_LOOPS {
         let message = format!(
             "{} invoked itself {MAX_LOOPS} times in a row through its own writes ({}); the loop is stopped and this event is not delivered",
-            function.name, event.source
+            function.name, delivery.event.source
         );
-        function.telemetry.log().line(format!("[{}] async {request_id}: {message}", function.name));
+        function
+            .telemetry
+            .log()
+            .line(format!("[{}] async {}: {message}", function.name, delivery.request_id));
         let stopped = EventKind::AsyncResult {
             status: AsyncStatus::Stopped,
             attempt: 0,
-            attempts,
+            attempts: delivery.attempts,
             error_type: Some("RecursiveInvocationLoop".into()),
             error_message: Some(message),
         };
-        publish(function, &request_id, stopped);
+        publish(function, &delivery.request_id, stopped);
         return;
     }
-    for attempt in 1..=attempts {
-        let failure = match invoke(function, &request_id, &event.payload, event.loops).await {
-            Ok(()) => {
-                publish(
-                    function,
-                    &request_id,
-                    EventKind::AsyncResult {
-                        status: AsyncStatus::Success,
-                        attempt,
-                        attempts,
-                        error_type: None,
-                        error_message: None,
-                    },
-                );
-                return;
-            }
-            Err(failure) => failure,
-        };
-        let last = attempt == attempts;
-        let line = format!(
-            "[{}] async {request_id} ({}): attempt {attempt} of {attempts} failed: {}: {}{}",
-            function.name,
-            event.source,
-            failure.error_type,
-            failure.error_message,
-            if last { " — recorded as failed" } else { " — retrying" }
-        );
-        function.telemetry.log().line(line);
-        publish(
-            function,
-            &request_id,
-            EventKind::AsyncResult {
-                status: if last { AsyncStatus::Failed } else { AsyncStatus::Retrying },
-                attempt,
-                attempts,
-                error_type: Some(failure.error_type),
-                error_message: Some(failure.error_message),
-            },
-        );
-        if let Some(delay) = function.config.async_retry_delays.get(attempt as usize - 1) {
-            tokio::time::sleep(*delay).await;
+    if !attempt(function, &delivery, 1).await {
+        tokio::spawn(retry(function.clone(), delivery));
+    }
+}
+
+async fn retry(function: Arc<Function>, delivery: Delivery) {
+    for (number, delay) in (2..=delivery.attempts).zip(function.config.async_retry_delays.clone()) {
+        tokio::time::sleep(delay).await;
+        if attempt(&function, &delivery, number).await {
+            return;
         }
     }
+}
+
+/// One attempt, said on `/api/events` (and in the log when it fails); true when it is the last.
+async fn attempt(function: &Arc<Function>, delivery: &Delivery, attempt: u32) -> bool {
+    let Delivery { request_id, event, attempts } = delivery;
+    let attempts = *attempts;
+    let failure = match invoke(function, request_id, &event.payload, event.loops).await {
+        Ok(()) => {
+            let success = EventKind::AsyncResult {
+                status: AsyncStatus::Success,
+                attempt,
+                attempts,
+                error_type: None,
+                error_message: None,
+            };
+            publish(function, request_id, success);
+            return true;
+        }
+        Err(failure) => failure,
+    };
+    let last = attempt == attempts;
+    let line = format!(
+        "[{}] async {request_id} ({}): attempt {attempt} of {attempts} failed: {}: {}{}",
+        function.name,
+        event.source,
+        failure.error_type,
+        failure.error_message,
+        if last { " — recorded as failed" } else { " — retrying" }
+    );
+    function.telemetry.log().line(line);
+    publish(
+        function,
+        request_id,
+        EventKind::AsyncResult {
+            status: if last { AsyncStatus::Failed } else { AsyncStatus::Retrying },
+            attempt,
+            attempts,
+            error_type: Some(failure.error_type),
+            error_message: Some(failure.error_message),
+        },
+    );
+    last
 }
 
 struct Failure {

@@ -198,7 +198,7 @@ async fn an_embed_page_loads_no_slides() -> Result<()> {
     // An unknown kind: the kinds there are, and no code at all.
     browser.client.goto(&format!("{}/embed/chart/", server.url)).await?;
     let listed = browser.text("main.embed [role=alert]").await?;
-    assert!(listed.contains("Embeddable panels: invoke, cold-start, cost."), "{listed}");
+    assert!(listed.contains("Embeddable panels: invoke, cold-start, cost, thumbnails."), "{listed}");
     let loaded = browser.js("return performance.getEntriesByType('resource').length").await?;
     assert_eq!(loaded.as_u64(), Some(2), "only the two stylesheets: {loaded}");
     browser.close().await

@@ -13,6 +13,10 @@
 //!   `slides` thumbnails is shown.
 //! - `cost`: the cost panel's embed page; ms from an edited input to the frame after the new total,
 //!   and the same for an empty frame as the floor.
+//! - `thumbnails`: the thumbnails panel's embed page, served with the local platform; ms from
+//!   pressing a sample (a 2-megapixel JPEG) to the frame that shows its three thumbnails decoded,
+//!   with the function stopped first (`cold <ms>`) and then not (`sample <ms>`), and the `PUT`
+//!   of the same photo alone, as the browser timed it (`put <ms>`), as the baseline.
 //!
 //! Prints one `sample <ms>` line per sample (`floor <ms>` for the empty frame, `resource
 //! painted|later <url>` for loaded files); the caller computes medians. Needs CHROMEDRIVER.
@@ -98,6 +102,34 @@ const frame = () => {
 requestAnimationFrame(frame);
 "#;
 
+/// Presses sample `arguments[0]` in the thumbnails panel, the function's instances stopped
+/// first when `arguments[1]`; reports [ms until the frame showing three new thumbnails decoded,
+/// ms the photo's `PUT` took], or -1 after 30 s.
+const THUMBNAILS_PROBE: &str = r#"
+const [sample, cold, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const images = () => [...document.querySelectorAll('[data-testid=thumbnails] img')];
+const before = new Set(images().map(i => i.src));
+const timeout = setTimeout(() => done(-1), 30000);
+const shown = () => { const all = images();
+  return all.length === 3 && all.every(i => !before.has(i.src) && i.complete && i.naturalWidth > 0); };
+(cold ? fetch('/api/functions/thumbnail/recycle', { method: 'POST' }) : Promise.resolve()).then(() => {
+  const start = performance.now();
+  document.querySelector(`[data-action=sample-${sample}]`).click();
+  const frame = () => {
+    if (!shown()) return requestAnimationFrame(frame);
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      clearTimeout(timeout);
+      const puts = performance.getEntriesByType('resource')
+        .filter(e => new URL(e.name).pathname.includes('/uploads/') && !e.name.includes('/api/'));
+      done([performance.now() - start, puts.length ? puts[puts.length - 1].duration : -1]);
+    };
+    channel.port2.postMessage(0);
+  };
+  requestAnimationFrame(frame);
+});
+"#;
+
 #[derive(Clone, Copy)]
 enum Page {
     Deck,
@@ -165,7 +197,7 @@ impl Page {
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [measure, page, url, samples, rest @ ..] = args.as_slice() else {
-        bail!("usage: browser_bench first-slide|next-slide|overview|cost deck|reveal|embed|slidev URL SAMPLES [SLIDES]");
+        bail!("usage: browser_bench first-slide|next-slide|overview|cost|thumbnails deck|reveal|embed|slidev URL SAMPLES [SLIDES]");
     };
     let page = match page.as_str() {
         "deck" => Page::Deck,
@@ -184,6 +216,7 @@ async fn main() -> Result<()> {
             overview(page, url, samples, slides).await
         }
         "cost" => cost(url, samples).await,
+        "thumbnails" => thumbnails(url, samples).await,
         other => bail!("unknown measure `{other}`"),
     }
 }
@@ -251,6 +284,21 @@ async fn cost(url: &str, samples: usize) -> Result<()> {
         println!("sample {:.3}", positive(ms)?);
         let floor = browser.client.execute_async(COST_PROBE, vec![serde_json::Value::Null]).await?;
         println!("floor {:.3}", positive(floor)?);
+    }
+    browser.close().await
+}
+
+async fn thumbnails(url: &str, samples: usize) -> Result<()> {
+    let browser = Browser::start().await?;
+    browser.open(url).await?;
+    browser.wait_for("document.querySelector('[data-action=sample-1]')", READY_TIMEOUT).await?;
+    for sample in 0..samples * 2 {
+        let cold = sample % 2 == 0;
+        // The city photo: 1920×1080, about 2 megapixels.
+        let timings = browser.client.execute_async(THUMBNAILS_PROBE, vec![1.into(), cold.into()]).await?;
+        let shown = positive(timings[0].clone()).context("no thumbnails within 30 s")?;
+        println!("{} {shown:.3}", if cold { "cold" } else { "sample" });
+        println!("put {:.3}", positive(timings[1].clone())?);
     }
     browser.close().await
 }
