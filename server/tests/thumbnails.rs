@@ -186,17 +186,36 @@ async fn the_s3_api_answers_the_sdk_client_and_concurrent_puts_of_one_key_end_as
     let server = Server::start("[[bucket]]\nname = \"deck-photos\"\n");
     let s3 = sdk_client(&server);
 
-    // Eight writers of 1 MB each to one key: the object is one of them, whole.
+    // Eight writers of 1 MB each to one key, and readers among them: every read, and the object
+    // at the end, is one writer's whole bytes with its own checksum (the SDK checks it).
     let bodies: Vec<Vec<u8>> = (0..8u8).map(|n| vec![n; 1 << 20]).collect();
-    let puts = bodies.iter().map(|body| {
-        s3.put_object().bucket("deck-photos").key("race.bin").body(ByteStream::from(body.clone())).send()
-    });
-    for put in futures_util::future::join_all(puts).await {
-        put.unwrap();
+    for _round in 0..3 {
+        let puts = futures_util::future::join_all(bodies.iter().map(|body| {
+            s3.put_object().bucket("deck-photos").key("race.bin").body(ByteStream::from(body.clone())).send()
+        }));
+        let reads = futures_util::future::join_all((0..4).map(|_| async {
+            match s3.get_object().bucket("deck-photos").key("race.bin").send().await {
+                Ok(got) => {
+                    Some(got.body.collect().await.expect("a whole object, checksum and all").into_bytes())
+                }
+                Err(_) => None, // Not written yet on the first round.
+            }
+        }));
+        let (put_results, read_results) = futures_util::future::join(puts, reads).await;
+        for put in put_results {
+            put.unwrap();
+        }
+        for bytes in read_results.into_iter().flatten() {
+            assert!(
+                bodies.iter().any(|body| body[..] == bytes[..]),
+                "a read saw a mix, {} bytes",
+                bytes.len()
+            );
+        }
+        let got = s3.get_object().bucket("deck-photos").key("race.bin").send().await.unwrap();
+        let bytes = got.body.collect().await.unwrap().into_bytes();
+        assert!(bodies.iter().any(|body| body[..] == bytes[..]), "a mix of writers, {} bytes", bytes.len());
     }
-    let got = s3.get_object().bucket("deck-photos").key("race.bin").send().await.unwrap();
-    let bytes = got.body.collect().await.unwrap().into_bytes();
-    assert!(bodies.iter().any(|body| body[..] == bytes[..]), "a mix of writers, {} bytes", bytes.len());
 
     // A range, a listing in pages, and S3's errors as the SDK's typed errors.
     let range =

@@ -72,6 +72,28 @@ pub struct Guarded {
     pub root: PathBuf,
     pub buckets: Arc<BTreeMap<String, BucketConfig>>,
     pub notifier: Notifier,
+    pub locks: ObjectLocks,
+}
+
+/// `s3s-fs` keeps an object in two files, its bytes and its checksums, each renamed into place
+/// on its own: two writers of one key could leave one's bytes with the other's checksums, and a
+/// reader could see new bytes with old checksums. A write of a key holds its stripe's lock
+/// exclusively, a read shares it, so each sees one whole object, as on S3.
+pub struct ObjectLocks([tokio::sync::RwLock<()>; 32]);
+
+impl Default for ObjectLocks {
+    fn default() -> ObjectLocks {
+        ObjectLocks(std::array::from_fn(|_| tokio::sync::RwLock::new(())))
+    }
+}
+
+impl ObjectLocks {
+    fn of(&self, bucket: &str, key: &str) -> &tokio::sync::RwLock<()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (bucket, key).hash(&mut hasher);
+        &self.0[hasher.finish() as usize % self.0.len()]
+    }
 }
 
 impl Guarded {
@@ -241,11 +263,14 @@ impl S3 for Guarded {
 
     async fn head_object(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
         self.object(&req.input.bucket, &req.input.key)?;
+        let _reading = self.locks.of(&req.input.bucket, &req.input.key).read().await;
         self.files.head_object(req).await
     }
 
     async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
         self.object(&req.input.bucket, &req.input.key)?;
+        // Until the file is open and its checksums read: the body then streams from that file.
+        let _reading = self.locks.of(&req.input.bucket, &req.input.key).read().await;
         self.files.get_object(req).await
     }
 
@@ -254,8 +279,10 @@ impl S3 for Guarded {
         Self::fits(bucket, req.input.content_length)?;
         let (name, key) = (req.input.bucket.clone(), req.input.key.clone());
         let origin = Origin::of(&req);
+        let writing = self.locks.of(&name, &key).write().await;
         let stored = self.files.put_object(req).await?;
         let size = self.size_of(&name, &key).await;
+        drop(writing);
         self.notifier.changed(bucket, &origin, Change::Put, &key, size, stored.output.e_tag.as_ref());
         Ok(stored)
     }
@@ -269,8 +296,10 @@ impl S3 for Guarded {
         let bucket = self.bucket(&req.input.bucket)?;
         let (name, key) = (req.input.bucket.clone(), req.input.key.clone());
         let origin = Origin::of(&req);
+        let writing = self.locks.of(&name, &key).write().await;
         let copied = self.files.copy_object(req).await?;
         let size = self.size_of(&name, &key).await;
+        drop(writing);
         let etag = copied.output.copy_object_result.as_ref().and_then(|r| r.e_tag.as_ref());
         self.notifier.changed(bucket, &origin, Change::Copy, &key, size, etag);
         Ok(copied)
@@ -283,7 +312,9 @@ impl S3 for Guarded {
         let bucket = self.object(&req.input.bucket, &req.input.key)?;
         let key = req.input.key.clone();
         let origin = Origin::of(&req);
+        let writing = self.locks.of(&req.input.bucket, &key).write().await;
         let deleted = self.files.delete_object(req).await?;
+        drop(writing);
         self.notifier.changed(bucket, &origin, Change::Delete, &key, None, None);
         Ok(deleted)
     }
@@ -333,6 +364,7 @@ impl S3 for Guarded {
         let file = self.root.join(&req.input.bucket).join(&req.input.key);
         let key = req.input.key.clone();
         let origin = Origin::of(&req);
+        let _writing = self.locks.of(&req.input.bucket, &key).write().await;
         let completed = self.files.complete_multipart_upload(req).await?;
         // Each part was checked as it came; the whole is checked once it is one file.
         let size = tokio::fs::metadata(&file).await.map(|m| m.len()).unwrap_or(0);

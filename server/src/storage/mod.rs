@@ -83,8 +83,13 @@ impl Storage {
         let buckets: Arc<BTreeMap<String, BucketConfig>> =
             Arc::new(buckets.iter().map(|b| (b.name.clone(), b.clone())).collect());
         let notifier = guard::Notifier::new(platform);
-        let mut builder =
-            S3ServiceBuilder::new(guard::Guarded { files, root, buckets: buckets.clone(), notifier });
+        let mut builder = S3ServiceBuilder::new(guard::Guarded {
+            files,
+            root,
+            buckets: buckets.clone(),
+            notifier,
+            locks: guard::ObjectLocks::default(),
+        });
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, secret));
         let presigner =
             Arc::new(Presigner { access_key: ACCESS_KEY.to_owned(), secret: secret.to_owned(), region });
