@@ -40,18 +40,55 @@ struct Cli {
     /// Follow mode: devices open /follow and track the presenter, who drives with the token.
     #[arg(long, value_enum, default_value_t = FollowSetting::Auto)]
     follow: FollowSetting,
-    /// The built deck to serve.
-    #[arg(long, default_value = "dist")]
-    dist: PathBuf,
-    /// The functions the platform runs (and the only binaries it will ever start).
-    #[arg(long, default_value = "demos/functions.toml")]
-    functions: PathBuf,
+    /// The built deck to serve [default: the deck this program carries, else `dist`].
+    #[arg(long)]
+    dist: Option<PathBuf>,
+    /// The functions the platform runs, and the only binaries it will ever start [default: the
+    /// functions this program carries, else `demos/functions.toml`].
+    #[arg(long)]
+    functions: Option<PathBuf>,
     /// Serve the deck only, without the Lambda platform's functions.
     #[arg(long, conflicts_with = "functions")]
     no_functions: bool,
     /// Where the local S3 API keeps the objects of the buckets the functions file declares.
     #[arg(long, default_value = "deck-data")]
     data: PathBuf,
+    /// Where a release binary unpacks the deck and functions it carries [default:
+    /// $XDG_CACHE_HOME/serverless-deck, else ~/.cache/serverless-deck].
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Open the deck in the browser once it is served.
+    #[arg(long)]
+    open: bool,
+}
+
+/// Where the deck and the functions come from: the flags; else what this program carries (a
+/// release binary), unpacked into its cache; else the repository's paths (`cargo xtask serve`).
+fn sources(cli: &Cli, log: &LogSink) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let given = |dist: Option<PathBuf>, functions: Option<PathBuf>| {
+        (dist.unwrap_or_else(|| "dist".into()), functions.unwrap_or_else(|| "demos/functions.toml".into()))
+    };
+    if cli.dist.is_some() && (cli.functions.is_some() || cli.no_functions) {
+        return Ok(given(cli.dist.clone(), cli.functions.clone()));
+    }
+    let exe = std::env::current_exe().context("cannot find this program's own file")?;
+    let Some(located) = deck_bundle::locate(&exe)? else {
+        return Ok(given(cli.dist.clone(), cli.functions.clone()));
+    };
+    let cache = match &cli.cache_dir {
+        Some(dir) => dir.clone(),
+        None => deck_bundle::default_cache_root()?,
+    };
+    let started = std::time::Instant::now();
+    let unpacked = deck_bundle::unpack(&exe, located, &cache)?;
+    log.line(format!(
+        "deck and functions: {} ({} of {} files written, {} ms)",
+        unpacked.root.display(),
+        unpacked.written,
+        unpacked.files,
+        started.elapsed().as_millis()
+    ));
+    Ok((cli.dist.clone().unwrap_or(unpacked.dist()), cli.functions.clone().unwrap_or(unpacked.functions())))
 }
 
 #[tokio::main]
@@ -71,19 +108,29 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
+    let (dist, functions_file) = sources(&cli, log)?;
     let config = if cli.no_functions {
         PlatformConfig::empty()
     } else {
-        PlatformConfig::load(&cli.functions).context("pass --no-functions to serve the deck alone")?
+        PlatformConfig::load(&functions_file).context("pass --no-functions to serve the deck alone")?
     };
-    if !cli.dist.join("index.html").is_file() {
+    if !dist.join("index.html").is_file() {
         log.line(format!(
             "warning: {} has no index.html: build the deck first (cargo xtask dist); the platform runs anyway",
-            cli.dist.display()
+            dist.display()
         ));
     }
-    let listener =
-        TcpListener::bind(cli.addr).await.with_context(|| format!("cannot listen on {}", cli.addr))?;
+    let listener = match TcpListener::bind(cli.addr).await {
+        Ok(listener) => listener,
+        Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => anyhow::bail!(
+            "port {} is taken on {} (another serverless-deck?): stop it, or pass --addr {}:{}",
+            cli.addr.port(),
+            cli.addr.ip(),
+            cli.addr.ip(),
+            cli.addr.port().wrapping_add(1)
+        ),
+        Err(error) => return Err(error).with_context(|| format!("cannot listen on {}", cli.addr)),
+    };
     let address = listener.local_addr()?;
 
     let shutdown = CancellationToken::new();
@@ -118,7 +165,7 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     if let Some(storage) = &storage {
         app = app.merge(storage::router(storage.clone(), token.clone()));
     }
-    let app = app.merge(static_files::router(&cli.dist));
+    let app = app.merge(static_files::router(&dist));
     // Outermost: S3's requests never reach the deck's routes.
     let app = app.layer(axum::middleware::from_fn_with_state(storage, storage::dispatch));
 
@@ -157,6 +204,12 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     }
     log.line(format!("listening on http://{address}"));
     log.flush();
+    if cli.open {
+        open_browser(
+            &format!("http://{}/", SocketAddr::new(loopback_for(address.ip()), address.port())),
+            log,
+        );
+    }
 
     tokio::spawn(stop_on_signal(shutdown.clone(), log.clone()));
     let listener = listener.tap_io(|stream| {
@@ -182,6 +235,22 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
             log.line("serverless-deck: open requests did not finish in time".to_owned());
             Ok(())
         }
+    }
+}
+
+/// Opens `url` in the desktop's browser; says so when it cannot.
+fn open_browser(url: &str, log: &LogSink) {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opened = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match opened {
+        // Reaped beside the server, so it leaves no zombie.
+        Ok(mut child) => drop(std::thread::spawn(move || child.wait())),
+        Err(error) => log.line(format!("could not open a browser ({opener}: {error}): open {url} yourself")),
     }
 }
 

@@ -1,5 +1,6 @@
-//! The demo function packaged for AWS Lambda (provided.al2023): a static musl `bootstrap` in a
-//! zip, cross-linked with rust-lld so no C cross toolchain is needed.
+//! The demo functions packaged for AWS Lambda (provided.al2023): a static musl `bootstrap` in a
+//! zip, cross-linked with rust-lld so no C cross toolchain is needed. The thumbnail function's
+//! TLS (rustls with ring) has C and assembly, which clang compiles for either target.
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +20,15 @@ pub enum Arch {
 impl Arch {
     pub const ALL: [Arch; 2] = [Arch::Arm64, Arch::X86_64];
 
+    /// This machine's, for what runs here (the release binary in the tests).
+    pub fn host() -> Arch {
+        if cfg!(target_arch = "aarch64") {
+            Arch::Arm64
+        } else {
+            Arch::X86_64
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Arch::Arm64 => "arm64",
@@ -34,25 +44,81 @@ impl Arch {
     }
 }
 
-/// Where `lambda_zip` writes, and where serverless.yml and template.yaml look.
-pub fn zip_path(arch: Arch) -> PathBuf {
-    crate::web::target_dir().join("lambda").join(format!("bootstrap-{}.zip", arch.name()))
+/// The functions with deploy files (`demos/<package>/serverless.yml` and `template.yaml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Function {
+    /// The HTTP demo (`demos/hello-lambda`).
+    Hello,
+    /// The S3-triggered thumbnail demo and its upload tickets (`demos/thumbnail-lambda`).
+    Thumbnail,
 }
 
-pub fn lambda_zip(arch: Arch) -> Result<PathBuf> {
-    let target = arch.target();
-    ensure_target(target)?;
-    step(&format!("building the demo function for Lambda {} ({target})", arch.name()));
-    let var = target.to_uppercase().replace('-', "_");
-    run(Command::new("cargo")
-        .args(["build", "--release", "-p", "hello-lambda", "--target", target])
-        .env(format!("CARGO_TARGET_{var}_LINKER"), "rust-lld")
-        .env(format!("CARGO_TARGET_{var}_RUSTFLAGS"), "-Cstrip=symbols"))?;
-    let binary = crate::web::target_dir().join(target).join("release/bootstrap");
-    let zip = zip_path(arch);
+impl Function {
+    pub const ALL: [Function; 2] = [Function::Hello, Function::Thumbnail];
+
+    pub fn package(self) -> &'static str {
+        match self {
+            Function::Hello => "hello-lambda",
+            Function::Thumbnail => "thumbnail-lambda",
+        }
+    }
+
+    /// The binary cargo builds, which the zip holds as `bootstrap`.
+    pub fn binary(self) -> &'static str {
+        match self {
+            Function::Hello => "bootstrap",
+            Function::Thumbnail => "thumbnail-lambda",
+        }
+    }
+
+    /// The zip's name before `-<arch>.zip`, as the function's deploy files spell it.
+    fn zip_stem(self) -> &'static str {
+        match self {
+            Function::Hello => "bootstrap",
+            Function::Thumbnail => "thumbnail",
+        }
+    }
+
+    /// Whether its dependencies compile C: ring (rustls' cryptography) does.
+    pub fn needs_c_compiler(self) -> bool {
+        self == Function::Thumbnail
+    }
+}
+
+/// Where `lambda_zip` writes, and where the function's serverless.yml and template.yaml look.
+pub fn zip_path(function: Function, arch: Arch) -> PathBuf {
+    crate::web::target_dir().join("lambda").join(format!("{}-{}.zip", function.zip_stem(), arch.name()))
+}
+
+pub fn lambda_zip(function: Function, arch: Arch) -> Result<PathBuf> {
+    let binary = static_binary(function.package(), function.binary(), arch, function.needs_c_compiler())?;
+    let zip = zip_path(function, arch);
     write_zip(&binary, &zip)?;
     eprintln!("    {} ({} KB)", zip.display(), std::fs::metadata(&zip)?.len() / 1024);
     Ok(zip)
+}
+
+/// Builds `binary` of `package` as a static, stripped musl executable for `arch` (a Lambda
+/// `bootstrap`, or the release server) and returns its path. `c_code`: its dependencies compile
+/// C, which clang does for either target.
+pub fn static_binary(package: &str, binary: &str, arch: Arch, c_code: bool) -> Result<PathBuf> {
+    let target = arch.target();
+    ensure_target(target)?;
+    step(&format!("building {package} as a static {} binary ({target})", arch.name()));
+    let var = target.to_uppercase().replace('-', "_");
+    let mut build = Command::new("cargo");
+    build
+        .args(["build", "--release", "-p", package, "--bin", binary, "--target", target])
+        .env(format!("CARGO_TARGET_{var}_LINKER"), "rust-lld")
+        .env(format!("CARGO_TARGET_{var}_RUSTFLAGS"), "-Cstrip=symbols");
+    if c_code {
+        // One compiler for both targets: cc-rs passes clang `--target=<target>`, and ring's
+        // C and assembly need no C library headers, so no musl or cross sysroot either.
+        tools::ensure_clang()?;
+        build.env(format!("CC_{}", target.replace('-', "_")), "clang");
+    }
+    run(&mut build)?;
+    Ok(crate::web::target_dir().join(target).join("release").join(binary))
 }
 
 /// The zip Lambda expects: one executable `bootstrap` at the root.
@@ -69,6 +135,12 @@ fn write_zip(binary: &Path, zip: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether static binaries for `arch` can be built here (its musl standard library is, or can
+/// be, installed).
+pub fn can_build_static(arch: Arch) -> bool {
+    ensure_target(arch.target()).is_ok()
+}
+
 fn ensure_target(target: &str) -> Result<()> {
     if tools::has_std("rustc", target) || tools::rustup_target_add(target) {
         return Ok(());
@@ -76,7 +148,8 @@ fn ensure_target(target: &str) -> Result<()> {
     bail!("the {target} standard library is missing and `rustup target add {target}` did not work; install it and retry")
 }
 
-/// Builds both zips and checks them, `serverless package` and the SAM template offline.
+/// Builds both functions' zips and checks them, `serverless package` and the SAM templates
+/// offline.
 pub fn test_deploy() -> Result<()> {
     // The musl standard libraries come only from rustup's servers, which a machine may not
     // reach; then these checks cannot run here, and say so loudly instead of failing the rest.
@@ -84,14 +157,21 @@ pub fn test_deploy() -> Result<()> {
         step(&format!("SKIPPED the deploy checks: the {target} standard library cannot be installed here"));
         return Ok(());
     }
-    let zips: Vec<PathBuf> = Arch::ALL.into_iter().map(lambda_zip).collect::<Result<_>>()?;
     let serverless = tools::ensure_npm_tool("serverless", "3", "serverless")?;
     let cfn_lint = tools::ensure_pip_tool("cfn-lint", "1.58.0")?;
-    step("deploy checks: zips, `serverless package`, `cfn-lint`");
-    run(Command::new("cargo")
-        .args(["test", "-p", "hello-lambda", "--test", "deploy", "--", "--ignored"])
-        .env("DECK_LAMBDA_ZIP_ARM64", std::path::absolute(&zips[0])?)
-        .env("DECK_LAMBDA_ZIP_X86_64", std::path::absolute(&zips[1])?)
-        .env("DECK_SERVERLESS", serverless)
-        .env("DECK_CFN_LINT", cfn_lint))
+    for function in Function::ALL {
+        let mut zips = Vec::new();
+        for arch in Arch::ALL {
+            zips.push(std::path::absolute(lambda_zip(function, arch)?)?);
+        }
+        let package = function.package();
+        step(&format!("deploy checks of {package}: zips, `serverless package`, `cfn-lint`"));
+        run(Command::new("cargo")
+            .args(["test", "-p", package, "--test", "deploy", "--", "--ignored"])
+            .env("DECK_LAMBDA_ZIP_ARM64", &zips[0])
+            .env("DECK_LAMBDA_ZIP_X86_64", &zips[1])
+            .env("DECK_SERVERLESS", &serverless)
+            .env("DECK_CFN_LINT", &cfn_lint))?;
+    }
+    Ok(())
 }

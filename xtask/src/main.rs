@@ -4,6 +4,7 @@ mod cmd;
 mod lambda;
 mod pages;
 mod pdf;
+mod release;
 mod site;
 mod tools;
 mod web;
@@ -73,8 +74,17 @@ enum Command {
     /// Trunk's post-build hook (Trunk.toml): writes the talk into the built pages.
     #[command(hide = true)]
     Pages,
-    /// Build the demo function's deployable zip for AWS Lambda (provided.al2023).
+    /// The presenter's one file: a static `serverless-deck` per architecture with the deck and
+    /// the demo functions inside, in target/release-bundle/ (with a .sha256 beside each).
+    Release {
+        /// One architecture; both when not given.
+        #[arg(long, value_enum)]
+        arch: Option<lambda::Arch>,
+    },
+    /// Build a demo function's deployable zip for AWS Lambda (provided.al2023).
     LambdaZip {
+        #[arg(long, value_enum, default_value = "hello")]
+        function: lambda::Function,
         #[arg(long, value_enum, default_value = "arm64")]
         arch: lambda::Arch,
     },
@@ -100,7 +110,12 @@ fn main() -> Result<()> {
             web::dev(&tools, &addr)
         }
         Command::Pages => pages::pages(),
-        Command::LambdaZip { arch } => lambda::lambda_zip(arch).map(drop),
+        Command::Release { arch } => {
+            let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
+            let archs = arch.map_or(lambda::Arch::ALL.to_vec(), |arch| vec![arch]);
+            release::release(&tools, &archs).map(drop)
+        }
+        Command::LambdaZip { function, arch } => lambda::lambda_zip(function, arch).map(drop),
         Command::Pdf { notes, out, dist } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::TEST)?;
             pdf::pdf(&tools, &pdf::PdfOptions { notes, out, dist })

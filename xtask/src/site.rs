@@ -272,7 +272,7 @@ fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Every file below `dir`, sorted.
-fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();

@@ -253,6 +253,15 @@ pub fn ensure_pip_tool(package: &str, version: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// clang, the C compiler for the Lambda builds' C code (ring's): one compiler for every target
+/// (`--target=…`), so neither a musl nor a cross gcc is needed. From Debian's packages.
+pub fn ensure_clang() -> Result<()> {
+    if output_line("clang", &["--version"]).is_none() {
+        apt_install(&["clang"])?;
+    }
+    Ok(())
+}
+
 /// Chromium and its WebDriver for the browser tests, from Debian's packages.
 fn ensure_browser() -> Result<PathBuf> {
     let driver = PathBuf::from("/usr/bin/chromedriver");

@@ -116,6 +116,9 @@ pub fn test(tools: &Tools) -> Result<()> {
     let sub_path = target_dir().join("e2e-dist-talk");
     dist(tools, "/talk/", &sub_path)?;
     build_server()?;
+    // The deploy checks build the functions' static binaries, which the release binary carries.
+    crate::lambda::test_deploy()?;
+    let release = crate::release::for_tests(&out)?;
     step("end-to-end tests: the served deck in headless Chromium");
     let output = std::env::current_dir()?.join(target_dir()).join("test-output");
     run(Command::new("cargo")
@@ -124,9 +127,9 @@ pub fn test(tools: &Tools) -> Result<()> {
         .env("DECK_DIST_SUBPATH", std::path::absolute(&sub_path)?)
         .env("DECK_SERVER", std::path::absolute(target_dir().join("release/serverless-deck"))?)
         .env("DECK_FUNCTIONS", std::path::absolute("demos/functions.toml")?)
+        .env("DECK_RELEASE_BINARY", std::path::absolute(release)?)
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("DECK_TEST_OUTPUT", &output))?;
     eprintln!("screenshots: {}", output.join("screenshots").display());
-
-    crate::lambda::test_deploy()
+    Ok(())
 }

@@ -46,10 +46,14 @@ impl Server {
             .arg(env_path("DECK_FUNCTIONS")?)
             .arg("--data")
             .arg(data.path())
-            .args(extra_args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
+            .args(extra_args);
+        Server::spawn(command, data).await
+    }
+
+    /// Starts `command` (a `serverless-deck` with its arguments) and waits for its address;
+    /// `data` is kept as long as the server.
+    pub async fn spawn(mut command: Command, data: tempfile::TempDir) -> Result<Server> {
+        command.stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true);
         let mut child = command.spawn().context("starting serverless-deck")?;
         let mut lines = BufReader::new(child.stdout.take().context("no stdout")?).lines();
         let mut startup_log = Vec::new();
