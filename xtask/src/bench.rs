@@ -6,6 +6,7 @@
 //! server and demo function. reveal.js (npm) renders the same markdown as the baseline deck.
 mod http;
 mod platform;
+mod release;
 mod reveal;
 mod slidev;
 mod transfer;
@@ -29,6 +30,7 @@ const FIRST_SLIDE_SAMPLES: usize = 7;
 const NAVIGATION_PRESSES: usize = 30;
 const OVERVIEW_SAMPLES: usize = 5;
 const COST_EDITS: usize = 30;
+const THUMBNAIL_UPLOADS: usize = 5;
 const COLD_STARTS: usize = 30;
 const WARM_CALLS: usize = 5_000;
 const CONCURRENCY: usize = 8;
@@ -141,6 +143,37 @@ pub fn bench(tools: &Tools) -> Result<()> {
             Err(e) => Row::unavailable("cost recompute", &e),
         });
 
+        step("thumbnails: a 2-megapixel photo from the panel to its three thumbnails shown");
+        rows.extend(match driver.thumbnails(&deck.url("/embed/thumbnails/"), THUMBNAIL_UPLOADS) {
+            Ok((cold, warm, put)) => {
+                let (cold, warm, put) = (median(&cold), median(&warm), median(&put));
+                let measure = |start: &str| {
+                    format!("upload → three thumbnails shown, {start}, median of {THUMBNAIL_UPLOADS}")
+                };
+                vec![
+                    Row::compared(
+                        &measure("warm"),
+                        ms(warm),
+                        "the photo's PUT alone",
+                        ms(put),
+                        warm / put,
+                        "< 150 ms",
+                        warm < 150.0,
+                    ),
+                    Row::compared(
+                        &measure("cold"),
+                        ms(cold),
+                        "the photo's PUT alone",
+                        ms(put),
+                        cold / put,
+                        "< 300 ms",
+                        cold < 300.0,
+                    ),
+                ]
+            }
+            Err(e) => vec![Row::unavailable("upload → three thumbnails shown", &e)],
+        });
+
         step("local Lambda platform: cold starts, warm calls, throughput");
         rows.extend(platform::figures(&deck)?);
     }
@@ -168,6 +201,14 @@ pub fn bench(tools: &Tools) -> Result<()> {
             Some(1.0),
         ));
     }
+
+    step("the release binary: size, fresh start → first slide served");
+    let release = crate::release::for_this_machine(&sites.talk);
+    rows.extend(
+        release
+            .and_then(|binary| release::figures(&binary, &work))
+            .unwrap_or_else(|e| vec![Row::unavailable("release binary", &e)]),
+    );
 
     let table = render_table(&rows);
     println!("\n{table}");
@@ -357,6 +398,12 @@ impl BrowserDriver {
         numbers(&self.run(&args)?, "sample")
     }
 
+    /// Cold and warm uploads' times to thumbnails shown, and their `PUT`s alone.
+    fn thumbnails(&self, url: &str, uploads: usize) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+        let lines = self.run(&["thumbnails", "embed", url, &uploads.to_string()])?;
+        Ok((numbers(&lines, "cold")?, numbers(&lines, "sample")?, numbers(&lines, "put")?))
+    }
+
     fn cost(&self, url: &str, samples: usize) -> Result<(Vec<f64>, Vec<f64>)> {
         let lines = self.run(&["cost", "deck", url, &samples.to_string()])?;
         Ok((numbers(&lines, "sample")?, numbers(&lines, "floor")?))
@@ -437,6 +484,9 @@ impl Server {
             .args(["--addr", "127.0.0.1:0", "--dist"])
             .arg(dist)
             .args(["--functions", "demos/functions.toml"])
+            // The thumbnails' uploads stay with the run.
+            .arg("--data")
+            .arg(dist.with_extension("data"))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

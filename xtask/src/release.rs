@@ -57,8 +57,9 @@ impl Link {
     }
 }
 
-/// The release binary the tests run: static when this machine can build that.
-pub fn for_tests(dist: &Path) -> Result<PathBuf> {
+/// The release binary for this machine (the tests and the bench run it): static when this
+/// machine can build that.
+pub fn for_this_machine(dist: &Path) -> Result<PathBuf> {
     let arch = Arch::host();
     if lambda::can_build_static(arch) {
         return bundle(dist, Link::Static(arch), &out_dir());

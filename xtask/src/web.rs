@@ -118,7 +118,7 @@ pub fn test(tools: &Tools) -> Result<()> {
     build_server()?;
     // The deploy checks build the functions' static binaries, which the release binary carries.
     crate::lambda::test_deploy()?;
-    let release = crate::release::for_tests(&out)?;
+    let release = crate::release::for_this_machine(&out)?;
     step("end-to-end tests: the served deck in headless Chromium");
     let output = std::env::current_dir()?.join(target_dir()).join("test-output");
     run(Command::new("cargo")
