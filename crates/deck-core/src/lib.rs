@@ -1,6 +1,7 @@
 //! Pure logic of serverless-deck, free of the browser and of I/O so it is tested natively:
 //! the compiled slide model, navigation positions, panel parameters, the cost model and the
 //! messages that keep windows in step.
+pub mod aws_rules;
 pub mod demo;
 pub mod model;
 pub mod nav;

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws_rules::{self, EPHEMERAL_MB, MEMORY_MB};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PanelKind {
@@ -44,6 +46,14 @@ impl PanelKind {
         use ParamType::*;
         const LAMBDA: Param = Param { name: "lambda", ty: Url };
         const FUNCTION: Param = Param { name: "function", ty: Name };
+        const MEMORY: Param = Param {
+            name: "memory_mb",
+            ty: Int { min: *MEMORY_MB.start() as i64, max: *MEMORY_MB.end() as i64 },
+        };
+        const EPHEMERAL: Param = Param {
+            name: "ephemeral_mb",
+            ty: Int { min: *EPHEMERAL_MB.start() as i64, max: *EPHEMERAL_MB.end() as i64 },
+        };
         match self {
             PanelKind::Invoke => &[
                 LAMBDA,
@@ -61,9 +71,9 @@ impl PanelKind {
             PanelKind::Cost => &[
                 Param { name: "requests", ty: Float { min: 0.0, max: 1e12 } },
                 Param { name: "duration_ms", ty: Float { min: 1.0, max: 900_000.0 } },
-                Param { name: "memory_mb", ty: Int { min: 128, max: 10_240 } },
+                MEMORY,
                 Param { name: "arch", ty: Choice(&["x86_64", "arm64"]) },
-                Param { name: "ephemeral_mb", ty: Int { min: 512, max: 10_240 } },
+                EPHEMERAL,
                 Param { name: "free_tier", ty: Bool },
                 Param { name: "pricing", ty: Choice(&["current", "2016"]) },
                 Param { name: "provisioned_instances", ty: Int { min: 0, max: 100_000 } },
@@ -73,7 +83,7 @@ impl PanelKind {
             PanelKind::Thumbnails => &[
                 // The deployed ticket function's URL; without it, the local server's bucket.
                 Param { name: "uploads", ty: Url },
-                Param { name: "bucket", ty: Name },
+                Param { name: "bucket", ty: Bucket },
             ],
         }
     }
@@ -115,8 +125,10 @@ pub enum ParamType {
     Choice(&'static [&'static str]),
     /// Free text, shown as text only.
     Text,
-    /// A function name: letters, digits, `-` and `_`.
+    /// A Lambda function name ([`aws_rules::function_name_problem`]).
     Name,
+    /// An S3 bucket name ([`aws_rules::bucket_name_problem`]).
+    Bucket,
     /// An absolute http(s) URL.
     Url,
 }
@@ -142,14 +154,14 @@ impl ParamType {
             ParamType::Choice(options) => Err(format!("must be one of: {}", options.join(", "))),
             ParamType::Text if value.len() <= 200 => Ok(()),
             ParamType::Text => Err("must be at most 200 characters".into()),
-            ParamType::Name
-                if !value.is_empty()
-                    && value.len() <= 64
-                    && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
-            {
-                Ok(())
-            }
-            ParamType::Name => Err("must be 1–64 letters, digits, `-` or `_`".into()),
+            ParamType::Name => match aws_rules::function_name_problem(value) {
+                None => Ok(()),
+                Some(_) => Err("must be 1–64 letters, digits, `-` or `_`".into()),
+            },
+            ParamType::Bucket => match aws_rules::bucket_name_problem(value) {
+                None => Ok(()),
+                Some(problem) => Err(format!("must be an S3 bucket name: {problem}")),
+            },
             ParamType::Url
                 if (value.starts_with("https://") || value.starts_with("http://"))
                     && value.len() <= 2048

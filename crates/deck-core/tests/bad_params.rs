@@ -38,7 +38,12 @@ const BAD_PARAMS: &[(PanelKind, &str, &str, &str)] = &[
     (PanelKind::ColdStart, "burst", "51", "must be between 1 and 50"),
     (PanelKind::ColdStart, "force_cold", "TRUE", "must be `true` or `false`"),
     (PanelKind::Thumbnails, "uploads", "javascript:alert(1)", "must be an absolute http(s) URL"),
-    (PanelKind::Thumbnails, "bucket", "../other", "must be 1–64 letters"),
+    (
+        PanelKind::Thumbnails,
+        "bucket",
+        "../other",
+        "must be an S3 bucket name: a bucket name has only lowercase",
+    ),
     (PanelKind::Thumbnails, "function", "thumbnail", "is not a parameter of `thumbnails` panels"),
 ];
 

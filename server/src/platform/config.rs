@@ -30,6 +30,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use deck_core::aws_rules::{bucket_name_problem, function_name_problem, MEMORY_MB};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -171,9 +172,8 @@ impl PlatformConfig {
                 function: name.clone(),
                 problem,
             };
-            if !is_function_name(&name) {
-                let problem = "a name is 1 to 64 letters, digits, hyphens or underscores".to_owned();
-                return Err(invalid(function.name.span(), problem));
+            if let Some(problem) = function_name_problem(&name) {
+                return Err(invalid(function.name.span(), problem.to_owned()));
             }
             if !seen.insert(name.clone()) {
                 return Err(invalid(function.name.span(), "defined twice".to_owned()));
@@ -181,7 +181,7 @@ impl PlatformConfig {
             if function.binary.get_ref().as_os_str().is_empty() {
                 return Err(invalid(function.binary.span(), "binary is empty".to_owned()));
             }
-            let memory_mb = in_range(function.memory_mb, 128, 128..=10_240, "memory_mb", &invalid)?;
+            let memory_mb = in_range(function.memory_mb, 128, MEMORY_MB, "memory_mb", &invalid)?;
             let timeout_s = in_range(function.timeout_s, 3, 1..=900, "timeout_s", &invalid)?;
             let idle_timeout_s =
                 in_range(function.idle_timeout_s, 300, 1..=86_400, "idle_timeout_s", &invalid)?;
@@ -354,31 +354,6 @@ fn environment_problem(key: &str, value: &str) -> Option<String> {
         Some(format!("environment variable {key} is reserved: the platform sets it"))
     } else if value.contains('\0') {
         Some(format!("environment variable {key} contains a NUL character"))
-    } else {
-        None
-    }
-}
-
-fn is_function_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// S3's rules for a general purpose bucket's name, or `None` if `name` keeps them.
-fn bucket_name_problem(name: &str) -> Option<&'static str> {
-    let allowed =
-        name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    let ends = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    if !(3..=63).contains(&name.len()) {
-        Some("a bucket name is 3 to 63 characters")
-    } else if !allowed {
-        Some("a bucket name has only lowercase letters, digits, dots and hyphens")
-    } else if !ends(name.bytes().next()) || !ends(name.bytes().last()) {
-        Some("a bucket name begins and ends with a letter or digit")
-    } else if name.contains("..") {
-        Some("a bucket name has no two dots in a row")
-    } else if name.parse::<std::net::Ipv4Addr>().is_ok() {
-        Some("a bucket name is not an IP address")
     } else {
         None
     }
