@@ -157,6 +157,67 @@ async fn a_failing_upload_waiting_for_its_retry_does_not_hold_up_the_next_one() 
     assert_eq!(client().get(&bad.results.report).send().await.unwrap().status(), 404);
 }
 
+#[tokio::test]
+async fn a_deck_on_another_origin_gets_a_ticket_uploads_and_reads_what_s3_answers() {
+    let server = server("[0.05, 0.05]");
+    let origin = "http://127.0.0.1:9";
+    let preflight = |url: String, method: &'static str| {
+        client()
+            .request(reqwest::Method::OPTIONS, url)
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", method)
+            .header("Access-Control-Request-Headers", "content-type")
+            .send()
+    };
+    let header = |response: &reqwest::Response, name: &str| {
+        response.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    };
+
+    let asked = preflight(server.url("/api/uploads/deck-photos"), "POST").await.unwrap();
+    assert_eq!(asked.status(), 200);
+    assert_eq!(header(&asked, "access-control-allow-origin"), origin);
+    assert_eq!(header(&asked, "access-control-allow-headers"), "content-type");
+    assert!(header(&asked, "access-control-allow-methods").contains("POST"));
+
+    let body = json!({ "file_name": "a.jpg", "content_type": "image/jpeg", "size": 3 });
+    let ticket = client()
+        .post(server.url("/api/uploads/deck-photos"))
+        .header("Origin", origin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&ticket, "access-control-allow-origin"), origin);
+    let ticket: UploadTicket = ticket.json().await.unwrap();
+
+    // The presigned PUT: its preflight carries no signature, and is answered all the same.
+    let asked = preflight(ticket.url.clone(), "PUT").await.unwrap();
+    assert_eq!(
+        (asked.status().as_u16(), header(&asked, "access-control-allow-origin")),
+        (200, origin.to_owned())
+    );
+    assert!(header(&asked, "access-control-allow-methods").contains("PUT"));
+    let put = client()
+        .put(&ticket.url)
+        .header("Origin", origin)
+        .header("content-type", "image/jpeg")
+        .body(b"abc".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    assert_eq!(header(&put, "access-control-allow-origin"), origin);
+    assert!(header(&put, "access-control-expose-headers").contains("ETag"));
+    // S3's errors too: a result not written yet (the function fails on these bytes).
+    let missing = client().get(&ticket.results.thumbnails[0]).header("Origin", origin).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(header(&missing, "access-control-allow-origin"), origin);
+
+    // The deck's own pages are not S3's: no CORS is added to them.
+    let page = client().get(server.url("/")).header("Origin", origin).send().await.unwrap();
+    assert_eq!(header(&page, "access-control-allow-origin"), "");
+}
+
 fn sdk_client(server: &Server) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())

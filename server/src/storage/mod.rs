@@ -9,6 +9,7 @@
 //! requests never are. Every request must be signed (SigV4, in headers or a presigned URL)
 //! with the local credentials: [`ACCESS_KEY`] and, on loopback, [`LOOPBACK_SECRET`]; on any
 //! other address the secret is the presenter token, so only the presenter can read or write.
+mod cors;
 mod guard;
 pub mod notify;
 pub mod presign;
@@ -161,17 +162,27 @@ async fn ticket(
     .into_response()
 }
 
-/// Sends S3's requests to the S3 API and everything else on to the deck's routes.
+/// Sends S3's requests to the S3 API and everything else on to the deck's routes; S3's and the
+/// tickets' answer other origins too (see [`cors`]).
 pub async fn dispatch(State(storage): State<Option<Storage>>, request: Request, next: Next) -> Response {
-    match storage {
-        Some(storage) if storage.claims(&request) => match storage.service.oneshot(request).await {
-            Ok(response) => response.map(axum::body::Body::new),
-            Err(error) => {
-                (axum::http::StatusCode::INTERNAL_SERVER_ERROR, format!("S3 API: {error:?}")).into_response()
-            }
-        },
-        _ => next.run(request).await,
+    let Some(storage) = storage else { return next.run(request).await };
+    let to_s3 = storage.claims(&request);
+    if !to_s3 && !request.uri().path().starts_with(&upload_route("")) {
+        return next.run(request).await;
     }
+    if let Some(preflight) = cors::preflight(&request) {
+        return preflight;
+    }
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let response = if to_s3 {
+        match storage.service.oneshot(request).await {
+            Ok(response) => response.map(axum::body::Body::new),
+            Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, format!("S3 API: {error:?}")).into_response(),
+        }
+    } else {
+        next.run(request).await
+    };
+    cors::allow(origin, response)
 }
 
 /// Signed the AWS way, in headers or as a presigned URL.
