@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use deck_app::panels::chart::{nice_ceiling, percentile, Scale};
 use deck_app::panels::cold_start::{cold_penalty_ms, measured_init_ms, Burst, Sample, PUBLISHED_INIT_MS};
 use deck_app::panels::cost::{compact_count, embed_link, Estimate};
 use deck_app::panels::endpoint::{aws_region, check_url, host, set_choice, Endpoint};
@@ -51,30 +50,6 @@ fn only_http_urls_can_be_chosen() {
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
 // ---------------------------------------------------------------------------------------------
-
-#[wasm_bindgen_test]
-fn percentiles_are_nearest_rank_and_ignore_what_is_not_a_number() {
-    let values = [5.0, 1.0, 4.0, 2.0, 3.0, f64::NAN];
-    assert_eq!(percentile(&values, 50.0), Some(3.0));
-    assert_eq!(percentile(&values, 95.0), Some(5.0));
-    assert_eq!(percentile(&values, 0.0), Some(1.0));
-    assert_eq!(percentile(&[], 50.0), None);
-}
-
-#[wasm_bindgen_test]
-fn scales_clamp_and_never_give_nan() {
-    let linear = Scale::linear(0.0, 10.0);
-    assert_eq!(linear.fraction(2.5), 0.25);
-    assert_eq!(linear.fraction(20.0), 1.0);
-    assert_eq!(linear.fraction(f64::NAN), 0.0);
-    assert_eq!(Scale::linear(3.0, 3.0).fraction(3.0), 0.0);
-    let log = Scale::log(1.0, 1e4);
-    assert_eq!(log.fraction(100.0), 0.5);
-    assert_eq!(log.fraction(0.0), 0.0);
-    assert_eq!(nice_ceiling(37.0), 50.0);
-    assert_eq!(nice_ceiling(0.0), 1.0);
-    assert_eq!(nice_ceiling(101.0), 200.0);
-}
 
 #[wasm_bindgen_test]
 fn durations_and_counts_read_well() {

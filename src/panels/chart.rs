@@ -1,7 +1,9 @@
-//! Small SVG charts drawn by our own code (no chart library): scales, ticks, percentiles, and
-//! the two shapes the panels need — columns (latency per call, cost per memory size) and lines
+//! Small SVG charts drawn by our own code (no chart library; their arithmetic is
+//! `deck_core::scale`): the two shapes the panels need — columns (latency per call, cost per memory size) and lines
 //! on log axes (cost per month against traffic). Each chart has a fixed viewBox and scales with
 //! its panel; colours come from CSS classes, so both themes apply.
+pub use deck_core::scale::{nice_ceiling, percentile, Scale};
+
 use super::ui::{svg, El};
 
 /// The drawing area in viewBox units; text is 10 units, so about 10–14 px on screen.
@@ -12,70 +14,13 @@ const RIGHT: f64 = 8.0;
 const TOP: f64 = 8.0;
 const BOTTOM: f64 = 20.0;
 
-/// Maps values onto `0..=1` between two ends, linearly or on a log scale.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Scale {
-    lo: f64,
-    hi: f64,
-    log: bool,
+/// Where `value` falls across the drawing area, and up it.
+fn x(scale: &Scale, value: f64) -> f64 {
+    LEFT + scale.fraction(value) * (WIDTH - LEFT - RIGHT)
 }
 
-impl Scale {
-    pub fn linear(lo: f64, hi: f64) -> Scale {
-        Scale { lo, hi, log: false }
-    }
-
-    /// Both ends must be above zero; values at or below `lo` sit at the bottom.
-    pub fn log(lo: f64, hi: f64) -> Scale {
-        Scale { lo, hi, log: true }
-    }
-
-    /// Where `value` falls between the ends, clamped to `0..=1`; 0 for what cannot be placed.
-    pub fn fraction(&self, value: f64) -> f64 {
-        let (value, lo, hi) = if self.log {
-            (value.max(self.lo).log10(), self.lo.log10(), self.hi.log10())
-        } else {
-            (value, self.lo, self.hi)
-        };
-        let fraction = (value - lo) / (hi - lo);
-        if fraction.is_finite() {
-            fraction.clamp(0.0, 1.0)
-        } else {
-            0.0
-        }
-    }
-
-    fn x(&self, value: f64) -> f64 {
-        LEFT + self.fraction(value) * (WIDTH - LEFT - RIGHT)
-    }
-
-    fn y(&self, value: f64) -> f64 {
-        HEIGHT - BOTTOM - self.fraction(value) * (HEIGHT - TOP - BOTTOM)
-    }
-}
-
-/// The smallest 1, 2 or 5 × 10ⁿ at or above `value`, so an axis ends on a round number.
-pub fn nice_ceiling(value: f64) -> f64 {
-    if value <= 0.0 || !value.is_finite() {
-        return 1.0;
-    }
-    let magnitude = 10f64.powf(value.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|step| step * magnitude)
-        .find(|&nice| nice >= value)
-        .unwrap_or(value)
-}
-
-/// The nearest-rank percentile (`p` in 0–100) of `values`; `None` when there are none.
-pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.is_empty() {
-        return None;
-    }
-    sorted.sort_unstable_by(f64::total_cmp);
-    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+fn y(scale: &Scale, value: f64) -> f64 {
+    HEIGHT - BOTTOM - scale.fraction(value) * (HEIGHT - TOP - BOTTOM)
 }
 
 /// One column: its height, its CSS class (which colours it) and the label under it.
@@ -112,7 +57,7 @@ pub fn column_chart(
     let mut chart = frame(label).child(value_axis(scale, &[0.0, top / 2.0, top], format));
     for (i, column) in columns.iter().enumerate() {
         let x = LEFT + i as f64 * slot;
-        let y = scale.y(column.value);
+        let y = y(&scale, column.value);
         chart = chart.child(
             svg("rect")
                 .class(column.class)
@@ -127,7 +72,7 @@ pub fn column_chart(
     }
     // Labels alternate between the right and the left end, so close guides stay readable.
     for (i, guide) in guides.iter().enumerate() {
-        let y = scale.y(guide.value);
+        let y = y(&scale, guide.value);
         let (x, anchor) = if i % 2 == 0 { (WIDTH - RIGHT - 2.0, "end") } else { (LEFT + 2.0, "start") };
         chart = chart
             .child(line(&format!("guide {}", guide.class), LEFT, WIDTH - RIGHT, y, y))
@@ -159,10 +104,11 @@ pub struct LineChart<'a> {
 
 impl LineChart<'_> {
     pub fn draw(&self) -> El {
-        let (x, y) = (self.x, self.y);
-        let mut chart = frame(self.label).child(value_axis(y, self.y_ticks, self.format));
+        let x_at = |value| x(&self.x, value);
+        let y_at = |value| y(&self.y, value);
+        let mut chart = frame(self.label).child(value_axis(self.y, self.y_ticks, self.format));
         for &(value, text) in self.x_ticks {
-            let at = x.x(value);
+            let at = x_at(value);
             chart = chart.child(line("grid", at, at, TOP, HEIGHT - BOTTOM)).child(text_at(
                 at,
                 HEIGHT - 6.0,
@@ -172,11 +118,11 @@ impl LineChart<'_> {
         }
         for series in self.lines {
             let points: Vec<String> =
-                series.points.iter().map(|&(px, py)| format!("{:.1},{:.1}", x.x(px), y.y(py))).collect();
+                series.points.iter().map(|&(px, py)| format!("{:.1},{:.1}", x_at(px), y_at(py))).collect();
             chart = chart.child(svg("polyline").class(series.class).attr("points", &points.join(" ")));
         }
         if let Some((value, text)) = &self.marker {
-            let at = x.x(*value);
+            let at = x_at(*value);
             let (text_x, anchor) = if at > WIDTH / 2.0 { (at - 3.0, "end") } else { (at + 3.0, "start") };
             chart = chart
                 .child(line("marker", at, at, TOP, HEIGHT - BOTTOM))
@@ -184,7 +130,7 @@ impl LineChart<'_> {
         }
         if let Some((px, py)) = self.dot {
             chart = chart
-                .child(svg("circle").class("dot").num("cx", x.x(px)).num("cy", y.y(py)).attr("r", "3.5"));
+                .child(svg("circle").class("dot").num("cx", x_at(px)).num("cy", y_at(py)).attr("r", "3.5"));
         }
         chart
     }
@@ -203,7 +149,7 @@ fn frame(label: &str) -> El {
 fn value_axis(scale: Scale, ticks: &[f64], format: fn(f64) -> String) -> El {
     let mut axis = svg("g").class("axis");
     for &value in ticks {
-        let y = scale.y(value);
+        let y = y(&scale, value);
         axis = axis.child(line("grid", LEFT, WIDTH - RIGHT, y, y)).child(text_at(
             LEFT - 4.0,
             y + 3.5,

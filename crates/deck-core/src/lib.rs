@@ -10,6 +10,7 @@ pub mod panels;
 pub mod platform_events;
 pub mod pricing;
 pub mod routes;
+pub mod scale;
 pub mod search;
 pub mod shortcuts;
 pub mod stopwatch;
