@@ -63,6 +63,8 @@ async fn an_uploaded_photo_gets_three_thumbnails_and_a_report_from_one_invocatio
         (1920, 1080, photo.len() as u64)
     );
     assert!(report.cold_start, "the first upload starts the function");
+    let original = client().get(&ticket.results.upload).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(original.len(), photo.len(), "the ticket reads the upload back, whole");
     let sizes: Vec<(u32, u32)> = report.thumbnails.iter().map(|t| (t.width, t.height)).collect();
     assert_eq!(sizes, [(160, 90), (480, 270), (1080, 608)]);
     // The thumbnails are where the ticket says, whole JPEGs of the reported size.

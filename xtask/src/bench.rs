@@ -9,6 +9,7 @@ mod platform;
 mod release;
 mod reveal;
 mod slidev;
+mod storage;
 mod transfer;
 
 use std::fmt::Write as _;
@@ -173,6 +174,11 @@ pub fn bench(tools: &Tools) -> Result<()> {
             }
             Err(e) => vec![Row::unavailable("upload → three thumbnails shown", &e)],
         });
+
+        step("local S3 API: PUT and GET throughput");
+        rows.extend(
+            storage::figures(&work).unwrap_or_else(|e| vec![Row::unavailable("local S3 throughput", &e)]),
+        );
 
         step("local Lambda platform: cold starts, warm calls, throughput");
         rows.extend(platform::figures(&deck)?);
@@ -480,10 +486,15 @@ struct Server {
 
 impl Server {
     fn start(dist: &Path) -> Result<Server> {
+        Server::start_with(dist, Path::new("demos/functions.toml"))
+    }
+
+    fn start_with(dist: &Path, functions: &Path) -> Result<Server> {
         let mut child = Command::new(target_dir().join("release/serverless-deck"))
             .args(["--addr", "127.0.0.1:0", "--dist"])
             .arg(dist)
-            .args(["--functions", "demos/functions.toml"])
+            .arg("--functions")
+            .arg(functions)
             // The thumbnails' uploads stay with the run.
             .arg("--data")
             .arg(dist.with_extension("data"))

@@ -242,7 +242,11 @@ mod tests {
             url: "http://127.0.0.1:8080/deck-photos/uploads/…".into(),
             expires_in_s: 300,
             max_bytes: 20 << 20,
-            results: ResultLinks { report: "http://r".into(), thumbnails: vec!["http://t".into(); 3] },
+            results: ResultLinks {
+                upload: "http://u".into(),
+                report: "http://r".into(),
+                thumbnails: vec!["http://t".into(); 3],
+            },
         }
     }
 

@@ -39,6 +39,8 @@ pub struct UploadTicket {
 /// Where to read the thumbnail function's work on one upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultLinks {
+    /// The upload itself, as stored.
+    pub upload: String,
     /// The [`ThumbnailReport`], written last: once it is there, so are the thumbnails.
     pub report: String,
     /// One per [`THUMBNAIL_WIDTHS`], in that order.
@@ -280,7 +282,11 @@ mod tests {
             url: "http://x/b/uploads/1/a.png?X-Amz-Signature=1".into(),
             expires_in_s: 300,
             max_bytes: 10,
-            results: ResultLinks { report: "http://x/r".into(), thumbnails: vec!["http://x/t".into()] },
+            results: ResultLinks {
+                upload: "http://x/u".into(),
+                report: "http://x/r".into(),
+                thumbnails: vec!["http://x/t".into()],
+            },
         };
         let json = serde_json::to_value(&ticket).unwrap();
         assert_eq!(json["expires_in_s"], 300);

@@ -67,6 +67,7 @@ async fn ticket(
             link.map(|link| link.uri().to_owned()).map_err(|e| failed(e.to_string()))
         }
     };
+    let upload = get(key.clone()).await?;
     let report = get(report_key(&key).expect("an upload key")).await?;
     let mut thumbnails = Vec::new();
     for width in THUMBNAIL_WIDTHS {
@@ -78,7 +79,7 @@ async fn ticket(
         url,
         expires_in_s: TICKET_LIFETIME_S,
         max_bytes,
-        results: ResultLinks { report, thumbnails },
+        results: ResultLinks { upload, report, thumbnails },
     })
 }
 

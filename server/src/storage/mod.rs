@@ -99,10 +99,14 @@ impl Storage {
 
     /// Whether `request` is for the S3 API rather than the deck.
     pub fn claims(&self, request: &Request) -> bool {
-        let path = request.uri().path();
+        self.declares(request.uri().path()) || is_signed(request)
+    }
+
+    /// Whether `path` is in a declared bucket (`/<bucket>` or `/<bucket>/<key>`).
+    fn declares(&self, path: &str) -> bool {
         // Bucket names are lowercase letters, digits, dots and hyphens: never percent-encoded.
         let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
-        self.buckets.contains_key(first) || is_signed(request)
+        self.buckets.contains_key(first)
     }
 }
 
@@ -145,6 +149,7 @@ async fn ticket(
     let (origin, now) = (format!("http://{host}"), UtcTime::now());
     let sign = |method: &str, key: &str| storage.presigner.url(method, &origin, &bucket, key, lifetime, now);
     let results = ResultLinks {
+        upload: sign("GET", &key),
         report: sign("GET", &report_key(&key).expect("an upload key")),
         thumbnails: THUMBNAIL_WIDTHS
             .map(|width| sign("GET", &thumbnail_key(&key, width).expect("an upload key")))
@@ -162,18 +167,20 @@ async fn ticket(
     .into_response()
 }
 
-/// Sends S3's requests to the S3 API and everything else on to the deck's routes; S3's and the
-/// tickets' answer other origins too (see [`cors`]).
+/// Sends S3's requests to the S3 API and everything else on to the deck's routes; the declared
+/// buckets and the tickets answer other origins too (see [`cors`]), an undeclared bucket does not.
 pub async fn dispatch(State(storage): State<Option<Storage>>, request: Request, next: Next) -> Response {
     let Some(storage) = storage else { return next.run(request).await };
     let to_s3 = storage.claims(&request);
-    if !to_s3 && !request.uri().path().starts_with(&upload_route("")) {
+    let path = request.uri().path();
+    let open = storage.declares(path) || path.starts_with(&upload_route(""));
+    if !to_s3 && !open {
         return next.run(request).await;
     }
-    if let Some(preflight) = cors::preflight(&request) {
+    if let Some(preflight) = open.then(|| cors::preflight(&request)).flatten() {
         return preflight;
     }
-    let origin = request.headers().get(header::ORIGIN).cloned();
+    let origin = open.then(|| request.headers().get(header::ORIGIN).cloned()).flatten();
     let response = if to_s3 {
         match storage.service.oneshot(request).await {
             Ok(response) => response.map(axum::body::Body::new),

@@ -33,8 +33,26 @@ impl Connection {
     }
 
     fn send(&mut self, method: &str, path: &str) -> Result<Response> {
-        let request = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n", self.host);
-        self.reader.get_mut().write_all(request.as_bytes())?;
+        self.request(method, path, &[], &[])
+    }
+
+    /// Any request, with extra `headers` and a `body`.
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Response> {
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n", self.host, body.len());
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        let stream = self.reader.get_mut();
+        stream.write_all(request.as_bytes())?;
+        stream.write_all(body)?;
         let status_line = self.line()?;
         let status = status_line
             .split_whitespace()
