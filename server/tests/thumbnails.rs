@@ -9,6 +9,7 @@ mod support;
 use std::time::Duration;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use deck_core::uploads::{ThumbnailReport, UploadTicket, THUMBNAIL_WIDTHS};
 use serde_json::{json, Value};
@@ -199,6 +200,8 @@ async fn a_deck_on_another_origin_gets_a_ticket_uploads_and_reads_what_s3_answer
         (200, origin.to_owned())
     );
     assert!(header(&asked, "access-control-allow-methods").contains("PUT"));
+    assert!(header(&asked, "access-control-expose-headers").contains("ETag"));
+    assert_eq!(header(&asked, "access-control-max-age"), "3000");
     let put = client()
         .put(&ticket.url)
         .header("Origin", origin)
@@ -218,6 +221,22 @@ async fn a_deck_on_another_origin_gets_a_ticket_uploads_and_reads_what_s3_answer
     // The deck's own pages are not S3's: no CORS is added to them.
     let page = client().get(server.url("/")).header("Origin", origin).send().await.unwrap();
     assert_eq!(header(&page, "access-control-allow-origin"), "");
+
+    // An undeclared bucket has no CORS rule: a signed request gets S3's NoSuchBucket, naming no
+    // origin, and its preflight is not allowed.
+    let elsewhere = sdk_client(&server)
+        .get_object()
+        .bucket("no-such-bucket")
+        .key("uploads/a.jpg")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(60)).unwrap())
+        .await
+        .unwrap();
+    let missing = client().get(elsewhere.uri()).header("Origin", origin).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(header(&missing, "access-control-allow-origin"), "");
+    assert!(missing.text().await.unwrap().contains("<Code>NoSuchBucket</Code>"));
+    let asked = preflight(elsewhere.uri().to_owned(), "GET").await.unwrap();
+    assert_eq!(header(&asked, "access-control-allow-origin"), "");
 }
 
 fn sdk_client(server: &Server) -> aws_sdk_s3::Client {
