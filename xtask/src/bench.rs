@@ -175,7 +175,7 @@ pub fn bench(tools: &Tools) -> Result<()> {
             Err(e) => vec![Row::unavailable("upload → three thumbnails shown", &e)],
         });
 
-        step("local S3 API: PUT and GET throughput");
+        step(S3_STEP);
         rows.extend(
             storage::figures(&work).unwrap_or_else(|e| vec![Row::unavailable("local S3 throughput", &e)]),
         );
@@ -224,6 +224,29 @@ pub fn bench(tools: &Tools) -> Result<()> {
     Ok(())
 }
 
+const S3_STEP: &str = "local S3 API: PUT and GET throughput";
+
+/// A part of the bench that runs alone (`cargo xtask bench --only <part>`): its rows are printed,
+/// and BENCHMARKS.md, which holds one whole run, is left as it is.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Part {
+    /// The local S3 API's PUT and GET throughput (needs the release server only).
+    S3,
+}
+
+pub fn part(part: Part) -> Result<()> {
+    let work = std::path::absolute(target_dir().join("bench"))?;
+    crate::web::build_server()?;
+    let rows = match part {
+        Part::S3 => {
+            step(S3_STEP);
+            storage::figures(&work)?
+        }
+    };
+    println!("\n{}", render_table(&rows));
+    Ok(())
+}
+
 /// The folders served during the run.
 struct Sites {
     talk: PathBuf,
@@ -239,17 +262,8 @@ struct Sites {
 /// Release server and demo function, the browser driver, the three decks (the talk and two
 /// generated ones) and their reveal.js twins.
 fn build(tools: &Tools, work: &Path) -> Result<Sites> {
-    step("building the server and the demo Lambda (release), and the browser driver");
-    run(Command::new("cargo").args([
-        "build",
-        "--release",
-        "-p",
-        "serverless-deck",
-        "-p",
-        "hello-lambda",
-        "-p",
-        "thumbnail-lambda",
-    ]))?;
+    crate::web::build_server()?;
+    step("building the browser driver");
     run(Command::new("cargo").args(["build", "-p", "deck-e2e", "--bin", "browser_bench"]))?;
 
     let talk_sources = std::path::absolute("slides")?;
@@ -674,7 +688,12 @@ fn report(table: &str, load_at_start: &str) -> Result<String> {
            Baseline: spawning and reaping `/bin/true`.\n\
          - **Warm calls and throughput**: blocking HTTP/1.1 keep-alive clients written for the bench \
            (one at c=1, {CONCURRENCY} threads at c={CONCURRENCY} after starting {CONCURRENCY} instances), against a \
-           static file from the same server. `cargo lambda watch` is not run (installing it takes ≈ 15 min).\n",
+           static file from the same server. `cargo lambda watch` is not run (installing it takes ≈ 15 min).\n\
+         - **Local S3 throughput**: a server of its own with one bucket and no notification rule; per \
+           round an upload ticket, then on the same keep-alive connection the `PUT` of pseudo-random \
+           bytes to its presigned URL (written, then renamed into place) and the `GET` of the object \
+           through the ticket's presigned URL, each timed until its whole answer is read; baseline: a \
+           static file of the same size from the server's folder, in the same rounds. MB = 2^20 bytes.\n",
         os = line("uname", &["-srm"]),
         chromium = line("chromium", &["--version"]),
         load = load_at_start.split_whitespace().take(3).collect::<Vec<_>>().join(" "),

@@ -57,7 +57,11 @@ enum Command {
     Setup,
     /// Measure load, navigation, overview, cost, cold start and warm calls against baselines
     /// (reveal.js, a static file, a bare spawn); prints a table and writes BENCHMARKS.md.
-    Bench,
+    Bench {
+        /// Run this part alone and print its rows (BENCHMARKS.md is not written).
+        #[arg(long, value_enum)]
+        only: Option<bench::Part>,
+    },
     /// Install what the tests need, then run all of them: native, wasm in Chromium, end-to-end.
     Test,
     /// Print the deck to a PDF with headless Chromium: one page per slide.
@@ -120,7 +124,8 @@ fn main() -> Result<()> {
             let tools = tools::setup(cli.toolchain, tools::Needs::TEST)?;
             pdf::pdf(&tools, &pdf::PdfOptions { notes, out, dist })
         }
-        Command::Bench => {
+        Command::Bench { only: Some(part) } => bench::part(part),
+        Command::Bench { only: None } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::TEST)?;
             bench::bench(&tools)
         }

@@ -2,8 +2,9 @@
 //! origin: a deck served from elsewhere (`cargo xtask dev`, a static host) can ask for a ticket,
 //! `PUT` the photo with its presigned URL and `GET` the results. Preflights are answered here,
 //! before S3's signature checks (a browser's preflight carries no signature); every other answer
-//! to a cross-origin request names the origin. Writes stay as guarded as before: presigned URLs,
-//! and the presenter token off loopback.
+//! to a cross-origin request names the origin. Only the declared buckets and the ticket route
+//! have this rule (see `dispatch`): an undeclared bucket answers `NoSuchBucket` without CORS.
+//! Writes stay as guarded as before: presigned URLs, and the presenter token off loopback.
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
