@@ -689,6 +689,14 @@ fn report(table: &str, load_at_start: &str) -> Result<String> {
          - **Warm calls and throughput**: blocking HTTP/1.1 keep-alive clients written for the bench \
            (one at c=1, {CONCURRENCY} threads at c={CONCURRENCY} after starting {CONCURRENCY} instances), against a \
            static file from the same server. `cargo lambda watch` is not run (installing it takes ≈ 15 min).\n\
+         - **Thumbnails**: on `/embed/thumbnails/` with the local platform, a press on the city sample \
+           (1920×1080 JPEG) until the frame that shows its three new thumbnails decoded; *cold* with \
+           the function's instances stopped first (`recycle`), *warm* right after; baseline: the photo's \
+           own `PUT`, as the browser timed it (Resource Timing).\n\
+         - **Release binary**: `cargo xtask release` for this machine; its size against the server part \
+           alone; spawn → `/` answered with the first slide, with an empty HOME (fresh: the bundle is \
+           unpacked and checked) against the second start with the cache in place; the unpack time \
+           is the one the binary logs.\n\
          - **Local S3 throughput**: a server of its own with one bucket and no notification rule; per \
            round an upload ticket, then on the same keep-alive connection the `PUT` of pseudo-random \
            bytes to its presigned URL (written, then renamed into place) and the `GET` of the object \
