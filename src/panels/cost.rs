@@ -4,11 +4,11 @@
 //! embed's address) reproduces the numbers.
 use std::collections::BTreeMap;
 
-use deck_core::panels::{Param, ParamType};
+use deck_core::panels::ParamType;
 use deck_core::pricing::{
-    self, cents, CostInputs, CostPoint, FieldError, CHART_MAX_REQUESTS, CHART_MIN_REQUESTS, PRICE_SOURCES,
+    self, cents, CostInputs, CostParam, CostPoint, CHART_MAX_REQUESTS, CHART_MIN_REQUESTS, PRICE_SOURCES,
 };
-use deck_core::{PanelKind, PanelSpec};
+use deck_core::{PanelKind, PanelSpec, ParamError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
@@ -18,19 +18,6 @@ use super::ui::{bind_attr, bind_checked, bind_flag, bind_text, bind_value, el, r
 use super::{header, state_key, Body};
 use crate::sync::shared_signal;
 
-/// The form's labels, by parameter; the kind of control follows the parameter's type.
-const LABELS: [(&str, &str); 10] = [
-    ("requests", "Requests / month"),
-    ("duration_ms", "Avg. duration (ms)"),
-    ("memory_mb", "Memory (MB)"),
-    ("arch", "Architecture"),
-    ("ephemeral_mb", "/tmp storage (MB)"),
-    ("free_tier", "Free tier"),
-    ("pricing", "Prices"),
-    ("provisioned_instances", "Provisioned instances"),
-    ("provisioned_hours", "…for hours / month"),
-    ("server_monthly_usd", "Server ($ / month)"),
-];
 const CHART_POINTS: usize = 49;
 
 /// Everything the panel shows for one set of valid inputs.
@@ -70,7 +57,7 @@ impl Estimate {
     }
 }
 
-type Computed = Result<Estimate, Vec<FieldError>>;
+type Computed = Result<Estimate, Vec<ParamError>>;
 
 /// One amount the panel shows, under a stable `data-testid`.
 struct Output {
@@ -119,9 +106,8 @@ pub fn build(spec: &PanelSpec, id: &str) -> Body {
         });
     }
 
-    let form = PanelKind::Cost
-        .params()
-        .iter()
+    let form = CostParam::ALL
+        .into_iter()
         .fold(el("form").class("cost-form"), |form, param| form.child(field(param, fields, computed)));
     let rows = OUTPUTS.iter().map(|&Output { testid, label, usd }| {
         let cell = el("td").attr("data-testid", testid);
@@ -205,18 +191,18 @@ pub fn build(spec: &PanelSpec, id: &str) -> Body {
 }
 
 /// One input, its control following the parameter's type, with its error under it.
-fn field(param: &Param, fields: RwSignal<BTreeMap<String, String>>, computed: Memo<Computed>) -> El {
-    let key = param.name;
-    let label = LABELS.iter().find(|(name, _)| *name == key).map_or(key, |(_, label)| label);
+fn field(param: CostParam, fields: RwSignal<BTreeMap<String, String>>, computed: Memo<Computed>) -> El {
+    let key = param.name();
+    let ty = param.rule().ty;
     let value = move || fields.with(|f| f.get(key).cloned().unwrap_or_default());
     let problem = move || {
         computed.with(|c| {
             let errors = c.as_ref().err()?;
-            errors.iter().find(|e| e.field == key).map(|e| e.message.clone())
+            errors.iter().find(|e| e.key == key).map(|e| e.message.clone())
         })
     };
     let error_id = format!("cost-{key}-error");
-    let control = match param.ty {
+    let control = match ty {
         ParamType::Bool => {
             let checkbox = el("input").attr("type", "checkbox").attr("name", key);
             bind_checked(&checkbox, move || value() == "true");
@@ -241,8 +227,8 @@ fn field(param: &Param, fields: RwSignal<BTreeMap<String, String>>, computed: Me
     let error =
         el("span").class("field-error").attr("id", &error_id).attr("data-testid", &format!("error-{key}"));
     bind_text(&error, move || problem().unwrap_or_default());
-    let label = el("label").class("field").child(el("span").text(label)).child(control).child(error);
-    if param.ty == ParamType::Bool {
+    let label = el("label").class("field").child(el("span").text(param.label())).child(control).child(error);
+    if ty == ParamType::Bool {
         label.class("field check")
     } else {
         label

@@ -7,7 +7,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aws_rules::{self, EPHEMERAL_MB, MEMORY_MB};
+use crate::aws_rules;
+use crate::pricing::CostParam;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -46,14 +47,6 @@ impl PanelKind {
         use ParamType::*;
         const LAMBDA: Param = Param { name: "lambda", ty: Url };
         const FUNCTION: Param = Param { name: "function", ty: Name };
-        const MEMORY: Param = Param {
-            name: "memory_mb",
-            ty: Int { min: *MEMORY_MB.start() as i64, max: *MEMORY_MB.end() as i64 },
-        };
-        const EPHEMERAL: Param = Param {
-            name: "ephemeral_mb",
-            ty: Int { min: *EPHEMERAL_MB.start() as i64, max: *EPHEMERAL_MB.end() as i64 },
-        };
         match self {
             PanelKind::Invoke => &[
                 LAMBDA,
@@ -68,18 +61,8 @@ impl PanelKind {
                 Param { name: "force_cold", ty: Bool },
                 Param { name: "burst", ty: Int { min: 1, max: 50 } },
             ],
-            PanelKind::Cost => &[
-                Param { name: "requests", ty: Float { min: 0.0, max: 1e12 } },
-                Param { name: "duration_ms", ty: Float { min: 1.0, max: 900_000.0 } },
-                MEMORY,
-                Param { name: "arch", ty: Choice(&["x86_64", "arm64"]) },
-                EPHEMERAL,
-                Param { name: "free_tier", ty: Bool },
-                Param { name: "pricing", ty: Choice(&["current", "2016"]) },
-                Param { name: "provisioned_instances", ty: Int { min: 0, max: 100_000 } },
-                Param { name: "provisioned_hours", ty: Float { min: 0.0, max: 744.0 } },
-                Param { name: "server_monthly_usd", ty: Float { min: 0.0, max: 1e7 } },
-            ],
+            // Defined beside the cost model, which reads and writes them.
+            PanelKind::Cost => &CostParam::RULES,
             PanelKind::Thumbnails => &[
                 // The deployed ticket function's URL; without it, the local server's bucket.
                 Param { name: "uploads", ty: Url },
@@ -96,12 +79,27 @@ impl fmt::Display for PanelKind {
 }
 
 impl FromStr for PanelKind {
+    // Text: the deck compiler and the page reader pass it on as their own message.
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         PanelKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            let known: Vec<_> = PanelKind::ALL.iter().map(|k| k.name()).collect();
-            format!("unknown panel kind `{s}` (known: {})", known.join(", "))
+            UnknownName::new("panel kind", s, &PanelKind::ALL.map(PanelKind::name)).to_string()
         })
+    }
+}
+
+/// A name that is none of the known ones: a panel kind, an architecture, a price sheet.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{name}` (known: {})", .known.join(", "))]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub name: String,
+    pub known: Vec<&'static str>,
+}
+
+impl UnknownName {
+    pub fn new(what: &'static str, name: &str, known: &[&'static str]) -> Self {
+        UnknownName { what, name: name.to_owned(), known: known.to_vec() }
     }
 }
 
@@ -133,34 +131,37 @@ pub enum ParamType {
     Url,
 }
 
+/// The longest free text a parameter takes.
+const MAX_TEXT_LEN: usize = 200;
+
 impl ParamType {
-    fn check(self, value: &str) -> Result<(), String> {
+    fn check(self, value: &str) -> Result<(), ParamProblem> {
         match self {
             ParamType::Int { min, max } => match value.parse::<i64>() {
                 Ok(n) if (min..=max).contains(&n) => Ok(()),
-                Ok(_) => Err(format!("must be between {min} and {max}")),
-                Err(_) => Err("must be a whole number".into()),
+                Ok(_) => Err(ParamProblem::IntOutOfRange { min, max }),
+                Err(_) => Err(ParamProblem::NotWholeNumber),
             },
             ParamType::Float { min, max } => match value.parse::<f64>() {
                 Ok(x) if x.is_finite() && (min..=max).contains(&x) => Ok(()),
-                Ok(_) => Err(format!("must be between {min} and {max}")),
-                Err(_) => Err("must be a number".into()),
+                Ok(_) => Err(ParamProblem::FloatOutOfRange { min, max }),
+                Err(_) => Err(ParamProblem::NotNumber),
             },
             ParamType::Bool => match value {
                 "true" | "false" => Ok(()),
-                _ => Err("must be `true` or `false`".into()),
+                _ => Err(ParamProblem::NotBool),
             },
             ParamType::Choice(options) if options.contains(&value) => Ok(()),
-            ParamType::Choice(options) => Err(format!("must be one of: {}", options.join(", "))),
-            ParamType::Text if value.len() <= 200 => Ok(()),
-            ParamType::Text => Err("must be at most 200 characters".into()),
+            ParamType::Choice(options) => Err(ParamProblem::NotOneOf(options)),
+            ParamType::Text if value.len() <= MAX_TEXT_LEN => Ok(()),
+            ParamType::Text => Err(ParamProblem::TextTooLong { max: MAX_TEXT_LEN }),
             ParamType::Name => match aws_rules::function_name_problem(value) {
                 None => Ok(()),
-                Some(_) => Err("must be 1–64 letters, digits, `-` or `_`".into()),
+                Some(_) => Err(ParamProblem::NotFunctionName),
             },
             ParamType::Bucket => match aws_rules::bucket_name_problem(value) {
                 None => Ok(()),
-                Some(problem) => Err(format!("must be an S3 bucket name: {problem}")),
+                Some(problem) => Err(ParamProblem::NotBucketName(problem)),
             },
             ParamType::Url
                 if (value.starts_with("https://") || value.starts_with("http://"))
@@ -169,21 +170,52 @@ impl ParamType {
             {
                 Ok(())
             }
-            ParamType::Url => Err("must be an absolute http(s) URL".into()),
+            ParamType::Url => Err(ParamProblem::NotUrl),
         }
     }
 }
 
-/// One bad parameter: which key, and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What is wrong with one parameter, worded to follow its name: "`memory_mb` must be …".
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamProblem {
+    #[error("is not a parameter of `{kind}` panels (known: {})", .known.join(", "))]
+    NotAParameter { kind: PanelKind, known: Vec<&'static str> },
+    #[error("is given twice")]
+    GivenTwice,
+    #[error("must be between {min} and {max}")]
+    IntOutOfRange { min: i64, max: i64 },
+    #[error("must be between {min} and {max}")]
+    FloatOutOfRange { min: f64, max: f64 },
+    #[error("must be a whole number")]
+    NotWholeNumber,
+    #[error("must be a number")]
+    NotNumber,
+    #[error("must be `true` or `false`")]
+    NotBool,
+    #[error("must be one of: {}", .0.join(", "))]
+    NotOneOf(&'static [&'static str]),
+    #[error("must be at most {max} characters")]
+    TextTooLong { max: usize },
+    #[error("must be 1–64 letters, digits, `-` or `_`")]
+    NotFunctionName,
+    #[error("must be an S3 bucket name: {0}")]
+    NotBucketName(&'static str),
+    #[error("must be an absolute http(s) URL")]
+    NotUrl,
+}
+
+/// One bad parameter: which key, and what is wrong with it (a [`ParamProblem`], or a rule of
+/// the panel's own such as the cost model's 2016 limits).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{key}` {message}")]
 pub struct ParamError {
     pub key: String,
     pub message: String,
 }
 
-impl fmt::Display for ParamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` {}", self.key, self.message)
+impl ParamError {
+    pub fn new(key: impl Into<String>, message: impl fmt::Display) -> Self {
+        ParamError { key: key.into(), message: message.to_string() }
     }
 }
 
@@ -208,10 +240,10 @@ impl PanelSpec {
         let mut errors = Vec::new();
         for (key, value) in pairs {
             let (key, value) = (key.into(), value.into());
-            if let Err(message) = check_param(kind, &key, &value) {
-                errors.push(ParamError { key, message });
+            if let Err(problem) = check_param(kind, &key, &value) {
+                errors.push(ParamError::new(key, problem));
             } else if params.insert(key.clone(), value).is_some() {
-                errors.push(ParamError { key, message: "is given twice".into() });
+                errors.push(ParamError::new(key, ParamProblem::GivenTwice));
             }
         }
         if errors.is_empty() {
@@ -226,10 +258,10 @@ impl PanelSpec {
     }
 }
 
-fn check_param(kind: PanelKind, key: &str, value: &str) -> Result<(), String> {
-    let param = kind.params().iter().find(|p| p.name == key).ok_or_else(|| {
-        let known: Vec<_> = kind.params().iter().map(|p| p.name).collect();
-        format!("is not a parameter of `{kind}` panels (known: {})", known.join(", "))
+fn check_param(kind: PanelKind, key: &str, value: &str) -> Result<(), ParamProblem> {
+    let param = kind.params().iter().find(|p| p.name == key).ok_or_else(|| ParamProblem::NotAParameter {
+        kind,
+        known: kind.params().iter().map(|p| p.name).collect(),
     })?;
     param.ty.check(value)
 }

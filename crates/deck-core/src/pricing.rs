@@ -7,10 +7,10 @@
 //! [`CostInputs::from_params`] (which reports every bad field) or start from
 //! [`CostInputs::default`].
 use std::collections::BTreeMap;
-use std::fmt;
 use std::str::FromStr;
 
-use crate::panels::{PanelKind, PanelSpec, ParamError};
+use crate::aws_rules::{EPHEMERAL_MB, MEMORY_MB};
+use crate::panels::{PanelKind, PanelSpec, Param, ParamError, ParamType, UnknownName};
 
 // ---------------------------------------------------------------------------------------------
 // Price table.
@@ -153,7 +153,11 @@ pub enum Architecture {
 }
 
 impl Architecture {
-    pub fn name(self) -> &'static str {
+    const ALL: [Architecture; 2] = [Architecture::X86_64, Architecture::Arm64];
+    /// The `arch` parameter's choices.
+    const NAMES: [&'static str; 2] = [Architecture::X86_64.name(), Architecture::Arm64.name()];
+
+    pub const fn name(self) -> &'static str {
         match self {
             Architecture::X86_64 => "x86_64",
             Architecture::Arm64 => "arm64",
@@ -162,13 +166,12 @@ impl Architecture {
 }
 
 impl FromStr for Architecture {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "x86_64" => Ok(Architecture::X86_64),
-            "arm64" => Ok(Architecture::Arm64),
-            _ => Err(format!("unknown architecture `{s}` (known: x86_64, arm64)")),
-        }
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        Architecture::ALL
+            .into_iter()
+            .find(|arch| arch.name() == s)
+            .ok_or_else(|| UnknownName::new("architecture", s, &Architecture::NAMES))
     }
 }
 
@@ -181,7 +184,11 @@ pub enum PricingEra {
 }
 
 impl PricingEra {
-    pub fn name(self) -> &'static str {
+    const ALL: [PricingEra; 2] = [PricingEra::Current, PricingEra::Y2016];
+    /// The `pricing` parameter's choices.
+    const NAMES: [&'static str; 2] = [PricingEra::Current.name(), PricingEra::Y2016.name()];
+
+    pub const fn name(self) -> &'static str {
         match self {
             PricingEra::Current => "current",
             PricingEra::Y2016 => "2016",
@@ -190,13 +197,12 @@ impl PricingEra {
 }
 
 impl FromStr for PricingEra {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "current" => Ok(PricingEra::Current),
-            "2016" => Ok(PricingEra::Y2016),
-            _ => Err(format!("unknown pricing `{s}` (known: current, 2016)")),
-        }
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        PricingEra::ALL
+            .into_iter()
+            .find(|era| era.name() == s)
+            .ok_or_else(|| UnknownName::new("pricing", s, &PricingEra::NAMES))
     }
 }
 
@@ -241,57 +247,114 @@ impl Default for CostInputs {
     }
 }
 
-/// One bad input: the parameter (as in the URL and the form) and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
+/// The `cost` panel's parameters, one per [`CostInputs`] field. Each one's name (in URLs and
+/// `panel cost` blocks), rule and form label are written once, side by side, in `definition`:
+/// `PanelKind::Cost` checks by these rules, [`CostInputs`] reads and writes these names, and the
+/// panel's form shows these labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostParam {
+    Requests,
+    DurationMs,
+    MemoryMb,
+    Arch,
+    EphemeralMb,
+    FreeTier,
+    Pricing,
+    ProvisionedInstances,
+    ProvisionedHours,
+    ServerMonthlyUsd,
 }
 
-impl FieldError {
-    fn new(field: &str, message: impl Into<String>) -> Self {
-        FieldError { field: field.to_owned(), message: message.into() }
+impl CostParam {
+    /// In the form's order.
+    pub const ALL: [CostParam; 10] = [
+        CostParam::Requests,
+        CostParam::DurationMs,
+        CostParam::MemoryMb,
+        CostParam::Arch,
+        CostParam::EphemeralMb,
+        CostParam::FreeTier,
+        CostParam::Pricing,
+        CostParam::ProvisionedInstances,
+        CostParam::ProvisionedHours,
+        CostParam::ServerMonthlyUsd,
+    ];
+
+    /// The rules of [`CostParam::ALL`], in order: what `PanelKind::Cost` accepts.
+    pub(crate) const RULES: [Param; 10] = {
+        // A loop, as `map` is not `const`.
+        let mut rules = [CostParam::Requests.rule(); 10];
+        let mut i = 0;
+        while i < rules.len() {
+            rules[i] = CostParam::ALL[i].rule();
+            i += 1;
+        }
+        rules
+    };
+
+    /// Name, rule and label, side by side.
+    const fn definition(self) -> (&'static str, ParamType, &'static str) {
+        use ParamType::*;
+        match self {
+            CostParam::Requests => ("requests", Float { min: 0.0, max: MAX_REQUESTS }, "Requests / month"),
+            CostParam::DurationMs => {
+                ("duration_ms", Float { min: 1.0, max: 900_000.0 }, "Avg. duration (ms)")
+            }
+            CostParam::MemoryMb => (
+                "memory_mb",
+                Int { min: *MEMORY_MB.start() as i64, max: *MEMORY_MB.end() as i64 },
+                "Memory (MB)",
+            ),
+            CostParam::Arch => ("arch", Choice(&Architecture::NAMES), "Architecture"),
+            CostParam::EphemeralMb => (
+                "ephemeral_mb",
+                Int { min: *EPHEMERAL_MB.start() as i64, max: *EPHEMERAL_MB.end() as i64 },
+                "/tmp storage (MB)",
+            ),
+            CostParam::FreeTier => ("free_tier", Bool, "Free tier"),
+            CostParam::Pricing => ("pricing", Choice(&PricingEra::NAMES), "Prices"),
+            CostParam::ProvisionedInstances => {
+                ("provisioned_instances", Int { min: 0, max: 100_000 }, "Provisioned instances")
+            }
+            CostParam::ProvisionedHours => {
+                ("provisioned_hours", Float { min: 0.0, max: 744.0 }, "…for hours / month")
+            }
+            CostParam::ServerMonthlyUsd => {
+                ("server_monthly_usd", Float { min: 0.0, max: 1e7 }, "Server ($ / month)")
+            }
+        }
+    }
+
+    /// As in URLs and `panel cost` blocks.
+    pub const fn name(self) -> &'static str {
+        self.definition().0
+    }
+
+    pub const fn rule(self) -> Param {
+        let (name, ty, _) = self.definition();
+        Param { name, ty }
+    }
+
+    /// As in the panel's form.
+    pub const fn label(self) -> &'static str {
+        self.definition().2
     }
 }
-
-impl From<ParamError> for FieldError {
-    fn from(error: ParamError) -> Self {
-        FieldError { field: error.key, message: error.message }
-    }
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` {}", self.field, self.message)
-    }
-}
-
-impl std::error::Error for FieldError {}
 
 impl CostInputs {
     /// Reads the `cost` panel's parameters (URL or `panel cost` block); a missing parameter takes
-    /// its [`Default`]. Ranges and spellings are the panel's rules in `panels.rs`; on top of them,
+    /// its [`Default`]. Ranges and spellings are the panel's rules ([`CostParam`]); on top of them,
     /// 2016 pricing accepts only what Lambda offered in 2016. Every bad field is reported, once.
-    pub fn from_params(params: &BTreeMap<String, String>) -> Result<Self, Vec<FieldError>> {
-        let mut errors: Vec<FieldError> = match PanelSpec::new(PanelKind::Cost, params) {
-            Ok(_) => Vec::new(),
-            Err(errors) => errors.into_iter().map(FieldError::from).collect(),
-        };
-        let defaults = CostInputs::default();
-        let inputs = CostInputs {
-            requests: parsed(params, "requests", defaults.requests),
-            duration_ms: parsed(params, "duration_ms", defaults.duration_ms),
-            memory_mb: parsed(params, "memory_mb", defaults.memory_mb),
-            arch: parsed(params, "arch", defaults.arch),
-            ephemeral_mb: parsed(params, "ephemeral_mb", defaults.ephemeral_mb),
-            free_tier: parsed(params, "free_tier", defaults.free_tier),
-            pricing: parsed(params, "pricing", defaults.pricing),
-            provisioned_instances: parsed(params, "provisioned_instances", defaults.provisioned_instances),
-            provisioned_hours: parsed(params, "provisioned_hours", defaults.provisioned_hours),
-            server_monthly_usd: parsed(params, "server_monthly_usd", defaults.server_monthly_usd),
-        };
+    pub fn from_params(params: &BTreeMap<String, String>) -> Result<Self, Vec<ParamError>> {
+        let mut errors = PanelSpec::new(PanelKind::Cost, params).err().unwrap_or_default();
+        let mut inputs = CostInputs::default();
+        for param in CostParam::ALL {
+            if let Some(text) = params.get(param.name()) {
+                inputs.set(param, text);
+            }
+        }
         for error in inputs.era_errors() {
-            if !errors.iter().any(|e| e.field == error.field) {
+            if !errors.iter().any(|e| e.key == error.key) {
                 errors.push(error);
             }
         }
@@ -305,69 +368,87 @@ impl CostInputs {
     /// Every input as a parameter, for the "copy link" URL. All keys are written, so a shared link
     /// keeps its meaning even if the defaults change. Reads back with [`CostInputs::from_params`].
     pub fn to_params(&self) -> BTreeMap<String, String> {
-        [
-            ("requests", self.requests.to_string()),
-            ("duration_ms", self.duration_ms.to_string()),
-            ("memory_mb", self.memory_mb.to_string()),
-            ("arch", self.arch.name().to_owned()),
-            ("ephemeral_mb", self.ephemeral_mb.to_string()),
-            ("free_tier", self.free_tier.to_string()),
-            ("pricing", self.pricing.name().to_owned()),
-            ("provisioned_instances", self.provisioned_instances.to_string()),
-            ("provisioned_hours", self.provisioned_hours.to_string()),
-            ("server_monthly_usd", self.server_monthly_usd.to_string()),
-        ]
-        .into_iter()
-        .map(|(key, value)| (key.to_owned(), value))
-        .collect()
+        CostParam::ALL.into_iter().map(|param| (param.name().to_owned(), self.text(param))).collect()
+    }
+
+    /// Sets one input from its parameter's text. Unreadable text keeps the default: the panel's
+    /// rules have already reported it, so this never hides an error.
+    fn set(&mut self, param: CostParam, text: &str) {
+        fn read<T: FromStr>(input: &mut T, text: &str) {
+            if let Ok(value) = text.parse() {
+                *input = value;
+            }
+        }
+        match param {
+            CostParam::Requests => read(&mut self.requests, text),
+            CostParam::DurationMs => read(&mut self.duration_ms, text),
+            CostParam::MemoryMb => read(&mut self.memory_mb, text),
+            CostParam::Arch => read(&mut self.arch, text),
+            CostParam::EphemeralMb => read(&mut self.ephemeral_mb, text),
+            CostParam::FreeTier => read(&mut self.free_tier, text),
+            CostParam::Pricing => read(&mut self.pricing, text),
+            CostParam::ProvisionedInstances => read(&mut self.provisioned_instances, text),
+            CostParam::ProvisionedHours => read(&mut self.provisioned_hours, text),
+            CostParam::ServerMonthlyUsd => read(&mut self.server_monthly_usd, text),
+        }
+    }
+
+    /// One input as its parameter's text, which [`CostInputs::set`] reads back.
+    fn text(&self, param: CostParam) -> String {
+        match param {
+            CostParam::Requests => self.requests.to_string(),
+            CostParam::DurationMs => self.duration_ms.to_string(),
+            CostParam::MemoryMb => self.memory_mb.to_string(),
+            CostParam::Arch => self.arch.name().to_owned(),
+            CostParam::EphemeralMb => self.ephemeral_mb.to_string(),
+            CostParam::FreeTier => self.free_tier.to_string(),
+            CostParam::Pricing => self.pricing.name().to_owned(),
+            CostParam::ProvisionedInstances => self.provisioned_instances.to_string(),
+            CostParam::ProvisionedHours => self.provisioned_hours.to_string(),
+            CostParam::ServerMonthlyUsd => self.server_monthly_usd.to_string(),
+        }
     }
 
     /// What 2016 pricing cannot express: Lambda then had 128–1,536 MB, a 5-minute timeout, x86
     /// only (arm64 came in 2021), a fixed 512 MB `/tmp` (configurable in 2022) and no
     /// provisioned concurrency (2019).
-    fn era_errors(&self) -> Vec<FieldError> {
+    fn era_errors(&self) -> Vec<ParamError> {
         if self.pricing != PricingEra::Y2016 {
             return Vec::new();
         }
         let rules = [
             (
                 (128..=1536).contains(&self.memory_mb),
-                "memory_mb",
+                CostParam::MemoryMb,
                 "must be between 128 and 1536 with 2016 pricing",
             ),
             (
                 self.duration_ms <= 300_000.0,
-                "duration_ms",
+                CostParam::DurationMs,
                 "must be at most 300000 (5 minutes) with 2016 pricing",
             ),
             (
                 self.arch == Architecture::X86_64,
-                "arch",
+                CostParam::Arch,
                 "must be x86_64 with 2016 pricing (arm64 arrived in 2021)",
             ),
             (
                 self.ephemeral_mb == INCLUDED_EPHEMERAL_MB,
-                "ephemeral_mb",
+                CostParam::EphemeralMb,
                 "must be 512 with 2016 pricing (configurable /tmp arrived in 2022)",
             ),
             (
                 self.provisioned_instances == 0,
-                "provisioned_instances",
+                CostParam::ProvisionedInstances,
                 "must be 0 with 2016 pricing (provisioned concurrency arrived in 2019)",
             ),
         ];
         rules
             .into_iter()
             .filter(|(ok, _, _)| !ok)
-            .map(|(_, field, message)| FieldError::new(field, message))
+            .map(|(_, param, message)| ParamError::new(param.name(), message))
             .collect()
     }
-}
-
-/// The value of `key`, or `default` when it is absent or unreadable — unreadable values have
-/// already been reported by the panel's rules, so this never hides an error.
-fn parsed<T: FromStr>(params: &BTreeMap<String, String>, key: &str, default: T) -> T {
-    params.get(key).and_then(|value| value.parse().ok()).unwrap_or(default)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,4 +683,54 @@ fn gigabytes(megabytes: u32) -> f64 {
 /// The charge for `count` units at a price per million; nothing for a negative count (all free).
 fn per_million(count: f64, price_per_million: f64) -> f64 {
     count.max(0.0) * price_per_million / 1_000_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// A valid value under `rule` other than `current`.
+    fn another_value(rule: ParamType, current: &str) -> String {
+        match rule {
+            ParamType::Int { max, .. } => max.to_string(),
+            ParamType::Float { max, .. } => max.to_string(),
+            ParamType::Bool => (current != "true").to_string(),
+            ParamType::Choice(options) => options.iter().find(|o| **o != current).unwrap().to_string(),
+            other => unreachable!("no cost parameter is {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_choices_name_the_known_ones() {
+        let error = "sparc".parse::<Architecture>().unwrap_err();
+        assert_eq!(error.to_string(), "unknown architecture `sparc` (known: x86_64, arm64)");
+        let error = "2015".parse::<PricingEra>().unwrap_err();
+        assert_eq!(error.to_string(), "unknown pricing `2015` (known: current, 2016)");
+    }
+
+    #[test]
+    fn every_cost_parameter_round_trips_and_has_a_label() {
+        let defaults = CostInputs::default().to_params();
+        let names: Vec<_> = CostParam::ALL.iter().map(|p| p.name()).collect();
+        assert_eq!(
+            defaults.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+            BTreeSet::from_iter(names.clone())
+        );
+        let rules: Vec<_> = PanelKind::Cost.params().iter().map(|p| p.name).collect();
+        assert_eq!(rules, names, "the panel's rules are the parameters, in the form's order");
+        let labels: BTreeSet<_> = CostParam::ALL.iter().map(|p| p.label()).collect();
+        assert_eq!(labels.len(), CostParam::ALL.len(), "one label each: {labels:?}");
+        for param in CostParam::ALL {
+            assert!(!param.label().is_empty(), "{param:?} has no label");
+            // This parameter alone off its default: read into its own input and written back.
+            let mut params = defaults.clone();
+            let value = another_value(param.rule().ty, &defaults[param.name()]);
+            params.insert(param.name().to_owned(), value.clone());
+            let inputs = CostInputs::from_params(&params).unwrap_or_else(|e| panic!("{param:?}: {e:?}"));
+            assert_ne!(inputs, CostInputs::default(), "{param:?}={value} was not read");
+            assert_eq!(inputs.to_params(), params, "{param:?}={value}");
+        }
+    }
 }

@@ -99,12 +99,12 @@ fn cost_inputs_report_each_bad_field_once_including_era_rules() {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
     let errors = CostInputs::from_params(&params).unwrap_err();
-    let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+    let fields: Vec<_> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(fields.len(), 3, "{errors:?}");
     for field in ["requests", "memory_mb", "arch"] {
         assert_eq!(fields.iter().filter(|f| **f == field).count(), 1, "{field} in {errors:?}");
     }
-    let arch = errors.iter().find(|e| e.field == "arch").unwrap();
+    let arch = errors.iter().find(|e| e.key == "arch").unwrap();
     assert!(arch.to_string().contains("arm64 arrived in 2021"), "{arch}");
 }
 

@@ -309,7 +309,7 @@ fn bad_parameters_are_reported_per_field() {
         ("arch", "sparc"),
     ]))
     .unwrap_err();
-    let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+    let fields: Vec<_> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(fields, ["arch", "duration_ms", "memory_mb", "requests"]);
     assert!(errors[0].message.contains("x86_64, arm64"), "{}", errors[0]);
     assert!(errors[1].message.contains("between 1 and 900000"), "{}", errors[1]);
@@ -318,17 +318,17 @@ fn bad_parameters_are_reported_per_field() {
     assert_eq!(errors[3].to_string(), "`requests` must be a number");
 
     let errors = CostInputs::from_params(&params(&[("requests", "-5")])).unwrap_err();
-    assert_eq!(errors[0].field, "requests");
+    assert_eq!(errors[0].key, "requests");
     assert!(errors[0].message.contains("between 0 and"), "{}", errors[0]);
     let errors = CostInputs::from_params(&params(&[("requests", "NaN")])).unwrap_err();
-    assert_eq!(errors[0].field, "requests");
+    assert_eq!(errors[0].key, "requests");
 }
 
 #[test]
 fn pricing_2016_limits_memory_to_1536_mb() {
     let errors = CostInputs::from_params(&params(&[("memory_mb", "2048"), ("pricing", "2016")])).unwrap_err();
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert_eq!(errors[0].field, "memory_mb");
+    assert_eq!(errors[0].key, "memory_mb");
     assert!(errors[0].message.contains("between 128 and 1536"), "{}", errors[0]);
     assert!(CostInputs::from_params(&params(&[("memory_mb", "2048"), ("pricing", "current")])).is_ok());
     assert!(CostInputs::from_params(&params(&[("memory_mb", "1536"), ("pricing", "2016")])).is_ok());
@@ -348,7 +348,7 @@ fn pricing_2016_rejects_what_lambda_did_not_offer_then() {
         ("duration_ms", "600000"),
     ]))
     .unwrap_err();
-    let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+    let fields: Vec<_> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(fields, ["duration_ms", "arch", "ephemeral_mb", "provisioned_instances"]);
 }
 
