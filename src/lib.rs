@@ -12,6 +12,7 @@ pub mod follow;
 pub mod goto;
 pub mod help;
 pub mod lazy;
+pub mod live;
 pub mod modal;
 pub mod overview;
 pub mod page;
@@ -64,6 +65,7 @@ pub fn start() {
         Ok(deck) => {
             leptos::mount::mount_to_body(move || deck_view(route, deck));
             page::took_over();
+            live::watch();
         }
         // The page's own slides stay readable beneath the message.
         Err(error) => {

@@ -324,6 +324,35 @@ async fn an_unreachable_lambda_is_named_and_the_page_choice_overrides_the_panel(
 }
 
 #[wasm_bindgen_test]
+async fn a_site_built_with_a_function_url_calls_it_unless_the_panel_or_the_page_says_otherwise() {
+    set_choice(None);
+    let document = window().document().unwrap();
+    let meta = document.create_element("meta").unwrap();
+    meta.set_attribute("name", deck_core::page::LAMBDA_META).unwrap();
+    meta.set_attribute("content", "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/").unwrap();
+    document.head().unwrap().append_child(&meta).unwrap();
+    let endpoint = |host: &HtmlElement| text(host, "[data-testid=endpoint]");
+
+    let (baked, _panel) = mount(PanelKind::Invoke, &[], "t-baked");
+    until("the site's function is named", || endpoint(&baked).as_deref() == Some("AWS eu-west-1")).await;
+    let (own, _panel) = mount(PanelKind::Invoke, &[("lambda", "http://127.0.0.1:9/")], "t-own");
+    until("the panel's own wins", || endpoint(&own).as_deref() == Some("127.0.0.1")).await;
+    set_choice(Some(deck_app::panels::endpoint::Choice::Local));
+    until("the page's choice wins", || endpoint(&baked).as_deref() == Some("local")).await;
+    set_choice(None);
+
+    // Page data is checked as any URL: a bad one is ignored.
+    meta.set_attribute("content", "javascript:alert(1)").unwrap();
+    let (bad, _panel) = mount(PanelKind::Invoke, &[], "t-bad-baked");
+    until("the panel is built", || endpoint(&bad).is_some()).await;
+    assert_eq!(endpoint(&bad).as_deref(), Some("local"));
+    meta.remove();
+    for host in [baked, own, bad] {
+        host.remove();
+    }
+}
+
+#[wasm_bindgen_test]
 async fn the_cold_start_panel_explains_that_aws_cannot_be_forced_cold() {
     set_choice(None);
     let url = "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/";

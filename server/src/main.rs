@@ -3,7 +3,9 @@
 mod clock;
 mod control;
 mod follow;
+mod live_deck;
 mod platform;
+mod starter;
 mod static_files;
 mod storage;
 
@@ -31,8 +33,10 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Serves the slide deck and runs its functions on a local Lambda platform.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on, e.g. 0.0.0.0:8080 for the room's network. Anything but loopback
     /// prints a presenter token that control endpoints then require, and turns follow mode on.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -43,6 +47,10 @@ struct Cli {
     /// The built deck to serve [default: the deck this program carries, else `dist`].
     #[arg(long)]
     dist: Option<PathBuf>,
+    /// Present the markdown in DIR (images in DIR/assets) instead of the built-in talk: compiled
+    /// now and on every save, which reloads the open decks at the same slide.
+    #[arg(long, value_name = "DIR")]
+    slides: Option<PathBuf>,
     /// The functions the platform runs, and the only binaries it will ever start [default: the
     /// functions this program carries, else `demos/functions.toml`].
     #[arg(long)]
@@ -60,6 +68,13 @@ struct Cli {
     /// Open the deck in the browser once it is served.
     #[arg(long)]
     open: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Write a starter talk (a slide for each live panel, notes that teach the syntax) into a
+    /// new or empty folder DIR, to present with `serverless-deck --slides DIR`.
+    New { dir: PathBuf },
 }
 
 /// Where the deck and the functions come from: the flags; else what this program carries (a
@@ -94,21 +109,49 @@ fn sources(cli: &Cli, log: &LogSink) -> anyhow::Result<(PathBuf, PathBuf)> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::New { dir }) = &cli.command {
+        return new_talk(dir);
+    }
     let log = LogSink::stdout();
     let outcome = serve(cli, &log).await;
     if let Err(error) = &outcome {
         log.line(format!("serverless-deck: {error:#}"));
     }
     log.flush();
-    if outcome.is_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        // Bad input, as for a bad flag (clap's code).
+        Err(error) if error.downcast_ref::<live_deck::SlidesError>().is_some() => ExitCode::from(2),
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+fn new_talk(dir: &std::path::Path) -> ExitCode {
+    match starter::write(dir) {
+        Ok(files) => {
+            for file in files {
+                println!("wrote {}", file.display());
+            }
+            println!(
+                "present it: serverless-deck --slides {} --open (every save reloads the deck)",
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("serverless-deck new: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 
 async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let (dist, functions_file) = sources(&cli, log)?;
+    let shutdown = CancellationToken::new();
+    let live = match &cli.slides {
+        Some(dir) => Some(live_deck::LiveDeck::start(dir, &dist, log.clone(), shutdown.clone())?),
+        None => None,
+    };
     let config = if cli.no_functions {
         PlatformConfig::empty()
     } else {
@@ -133,7 +176,6 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     };
     let address = listener.local_addr()?;
 
-    let shutdown = CancellationToken::new();
     let follow = cli.follow.is_on(&address);
     let token = ControlToken::for_address(&address, follow);
     let mut config = config;
@@ -165,7 +207,7 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     if let Some(storage) = &storage {
         app = app.merge(storage::router(storage.clone(), token.clone()));
     }
-    let app = app.merge(static_files::router(&dist));
+    let app = app.merge(static_files::router(&dist, live));
     // Outermost: S3's requests never reach the deck's routes.
     let app = app.layer(axum::middleware::from_fn_with_state(storage, storage::dispatch));
 

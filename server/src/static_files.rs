@@ -7,6 +7,9 @@
 //! kinds, with 404; any other missing path is a 404 — a missing asset must not come back as HTML.
 //! `ServeDir` refuses `..` and other non-normal path components, encoded or not, so nothing
 //! outside `dist/` is reachable.
+//!
+//! With a [`LiveDeck`] (`--slides`), the pages are that deck's, from memory, and `/assets/` is
+//! its folder's `assets/` first, then the built deck's.
 
 use std::path::{Path, PathBuf};
 
@@ -21,22 +24,47 @@ use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::live_deck::LiveDeck;
+
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
-pub fn router(dist: &Path) -> Router {
-    let index = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
+pub fn router(dist: &Path, live: Option<LiveDeck>) -> Router {
     let files = ServeDir::new(dist).precompressed_br().precompressed_gzip();
-    Router::new()
-        .route_service("/", index.clone())
-        .route_service("/follow", index.clone())
-        .route_service("/follow/", index.clone())
-        .route("/embed/{kind}", get(embed_page))
-        .route("/embed/{kind}/", get(embed_page))
-        .with_state(dist.to_path_buf())
-        .fallback_service(files)
-        .layer(middleware::from_fn(cache_headers))
-        .layer(CompressionLayer::new())
+    let router = match live {
+        None => {
+            let index = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
+            Router::new()
+                .route_service("/", index.clone())
+                .route_service("/follow", index.clone())
+                .route_service("/follow/", index)
+                .route("/embed/{kind}", get(embed_page))
+                .route("/embed/{kind}/", get(embed_page))
+                .with_state(dist.to_path_buf())
+        }
+        Some(live) => {
+            let assets = ServeDir::new(live.assets()).fallback(ServeDir::new(dist.join("assets")));
+            Router::new()
+                .route("/", get(live_index))
+                .route("/follow", get(live_index))
+                .route("/follow/", get(live_index))
+                .route("/embed/{kind}", get(live_embed_page))
+                .route("/embed/{kind}/", get(live_embed_page))
+                .route(
+                    deck_core::routes::DECK_EVENTS_ROUTE,
+                    get(|State(live): State<LiveDeck>| async move { live.events() }),
+                )
+                .nest_service("/assets", assets)
+                .with_state(live)
+        }
+    };
+    router.fallback_service(files).layer(middleware::from_fn(cache_headers)).layer(CompressionLayer::new())
+}
+
+/// `embed/<kind>/index.html` for a known kind, else the page that lists the kinds.
+fn embed_path(kind: &str) -> (bool, String) {
+    let known = deck_core::PanelKind::ALL.iter().any(|k| k.name() == kind);
+    (known, if known { format!("embed/{kind}/index.html") } else { "embed/index.html".to_owned() })
 }
 
 async fn embed_page(
@@ -44,9 +72,8 @@ async fn embed_page(
     UrlPath(kind): UrlPath<String>,
     request: Request,
 ) -> Response {
-    let known = deck_core::PanelKind::ALL.iter().any(|k| k.name() == kind);
-    let page = if known { dist.join("embed").join(&kind) } else { dist.join("embed") }.join("index.html");
-    let file = ServeFile::new(page).precompressed_br().precompressed_gzip();
+    let (known, page) = embed_path(&kind);
+    let file = ServeFile::new(dist.join(page)).precompressed_br().precompressed_gzip();
     let mut response = match file.oneshot(request).await {
         Ok(response) => response.into_response(),
         Err(never) => match never {},
@@ -55,6 +82,22 @@ async fn embed_page(
         *response.status_mut() = StatusCode::NOT_FOUND;
     }
     response
+}
+
+async fn live_index(State(live): State<LiveDeck>) -> Response {
+    live_page(&live, "index.html", StatusCode::OK)
+}
+
+async fn live_embed_page(State(live): State<LiveDeck>, UrlPath(kind): UrlPath<String>) -> Response {
+    let (known, page) = embed_path(&kind);
+    live_page(&live, &page, if known { StatusCode::OK } else { StatusCode::NOT_FOUND })
+}
+
+fn live_page(live: &LiveDeck, path: &str, status: StatusCode) -> Response {
+    match live.page(path) {
+        Some(html) => (status, axum::response::Html(html)).into_response(),
+        None => (StatusCode::NOT_FOUND, format!("the live deck has no page {path}")).into_response(),
+    }
 }
 
 async fn cache_headers(request: Request, next: Next) -> Response {

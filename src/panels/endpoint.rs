@@ -1,8 +1,9 @@
 //! Which Lambda the panels call. By default the local platform of the server that serves the
 //! deck (`/fn/{function}/`, same origin); instead a deployed Function URL, chosen (strongest
 //! first) in the settings form, by the page's `?lambda=`, by the choice last made in this browser
-//! (localStorage), else by the panel's own `lambda` parameter. Every panel names the one it
-//! calls: "local", or "AWS <region>".
+//! (localStorage), else by the panel's own `lambda` parameter, else by the site's default (its
+//! pages' `<meta name="deck-lambda">`: `lambda:` in the front matter, `cargo xtask dist
+//! --lambda`). Every panel names the one it calls: "local", or "AWS <region>".
 use deck_core::{routes, PanelKind, PanelSpec};
 use leptos::prelude::*;
 
@@ -130,6 +131,13 @@ pub fn set_choice(choice: Option<Choice>) {
     CHOICE.with(|signal| signal.set(choice));
 }
 
+/// The Function URL the page's site was built to call, if any (checked again: it is page data).
+fn site_default() -> Option<String> {
+    let selector = format!("meta[name=\"{}\"]", deck_core::page::LAMBDA_META);
+    let meta = window().document()?.query_selector(&selector).ok()??;
+    check_url(&meta.get_attribute("content")?).ok()
+}
+
 /// The endpoint one panel calls: its own default, unless the page's choice overrides it.
 #[derive(Debug, Clone)]
 pub struct PanelEndpoint {
@@ -142,7 +150,7 @@ impl PanelEndpoint {
     pub fn of(spec: &PanelSpec) -> PanelEndpoint {
         PanelEndpoint {
             function: spec.get("function").unwrap_or(DEFAULT_FUNCTION).to_owned(),
-            default: spec.get("lambda").map(|url| Choice::Url(url.to_owned())),
+            default: spec.get("lambda").map(str::to_owned).or_else(site_default).map(Choice::Url),
             choice: CHOICE.with(ArcRwSignal::clone),
         }
     }

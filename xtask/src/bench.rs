@@ -276,7 +276,7 @@ fn build(tools: &Tools, work: &Path) -> Result<Sites> {
             Some(slides) => std::env::set_var("DECK_SLIDES", slides),
             None => std::env::remove_var("DECK_SLIDES"),
         }
-        let built = dist(tools, "/", &out);
+        let built = dist(tools, "/", None, &out);
         std::env::remove_var("DECK_SLIDES");
         built?;
         std::fs::write(out.join(PING), "ok\n")?;

@@ -48,6 +48,10 @@ enum Command {
         /// URL path the site is served under, e.g. /talk/.
         #[arg(long, default_value = "/")]
         public_url: String,
+        /// A deployed Function URL (https://<id>.lambda-url.<region>.on.aws/) the panels call
+        /// by default instead of the local platform, e.g. for GitHub Pages; `?lambda=` still wins.
+        #[arg(long, value_name = "URL")]
+        lambda: Option<String>,
         #[arg(long, default_value = "dist")]
         out: PathBuf,
     },
@@ -101,9 +105,9 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Check => web::check_slides(),
         Command::Setup => tools::setup(cli.toolchain, tools::Needs::ALL).map(drop),
-        Command::Dist { public_url, out } => {
+        Command::Dist { public_url, lambda, out } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
-            web::dist(&tools, &public_url, &out)
+            web::dist(&tools, &public_url, lambda.as_deref(), &out)
         }
         Command::Serve { addr, follow } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;

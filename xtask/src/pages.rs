@@ -21,7 +21,7 @@ fn write_pages(site: &Path, slides: &Path, assets: &Path) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}; the last good build stays"))?;
     let index = site.join("index.html");
     let template = std::fs::read_to_string(&index).with_context(|| format!("reading {}", index.display()))?;
-    crate::site::write_pages(site, &deck, |_| Ok(template.clone()))
+    crate::site::write_pages(site, &deck, &deck_core::page::Shells::all(&template))
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ pub fn pdf(tools: &Tools, options: &PdfOptions) -> Result<()> {
         }
         None => {
             let dist = web::target_dir().join("pdf-dist");
-            web::dist(tools, "/", &dist)?;
+            web::dist(tools, "/", None, &dist)?;
             dist
         }
     };

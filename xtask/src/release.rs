@@ -25,7 +25,7 @@ pub fn binary_path(out: &Path, arch: Arch) -> PathBuf {
 /// Builds the deck once, then one release binary per architecture.
 pub fn release(tools: &Tools, archs: &[Arch]) -> Result<Vec<PathBuf>> {
     let dist = out_dir().join("dist");
-    crate::web::dist(tools, "/", &dist)?;
+    crate::web::dist(tools, "/", None, &dist)?;
     archs.iter().map(|&arch| bundle(&dist, Link::Static(arch), &out_dir())).collect()
 }
 

@@ -40,12 +40,15 @@ struct App {
     wasm: String,
 }
 
-pub fn dist(tools: &Tools, public_url: &str, slides: &Path, out: &Path) -> Result<()> {
+pub fn dist(tools: &Tools, public_url: &str, lambda: Option<&str>, slides: &Path, out: &Path) -> Result<()> {
     if !public_url.starts_with('/') || !public_url.ends_with('/') {
         bail!("--public-url must start and end with `/`, e.g. /talk/ (got `{public_url}`)");
     }
     // The slides first: a bad one fails in a second, not after the wasm build.
-    let deck = compile(slides, Path::new("assets"))?;
+    let mut deck = compile(slides, Path::new("assets"))?;
+    if let Some(url) = lambda {
+        deck.meta.lambda = Some(checked_lambda(url)?);
+    }
 
     let embeds: Vec<String> = PanelKind::ALL.map(embed_bin).to_vec();
     step(&format!(
@@ -66,16 +69,18 @@ pub fn dist(tools: &Tools, public_url: &str, slides: &Path, out: &Path) -> Resul
     let built = wasm_dir(tools.wasm);
     let mut css = shared_css.clone();
     css.push(deck_css);
-    write_pages(out, &deck, |page| {
-        Ok(match page {
-            Page::Deck => shell(public_url, &css, Some(&app(tools, &built, DECK_BIN, true, out)?)),
-            Page::Embed(kind) => {
-                shell(public_url, &shared_css, Some(&app(tools, &built, &embed_bin(kind), false, out)?))
-            }
-            // The kinds there are, and no code at all.
-            Page::NoSuchEmbed => shell(public_url, &shared_css, None),
-        })
-    })?;
+    let shells = page::Shells {
+        deck: shell(public_url, &css, Some(&app(tools, &built, DECK_BIN, true, out)?)),
+        embeds: PanelKind::ALL
+            .iter()
+            .map(|&kind| {
+                let app = app(tools, &built, &embed_bin(kind), false, out)?;
+                Ok((kind.name().to_owned(), shell(public_url, &shared_css, Some(&app))))
+            })
+            .collect::<Result<_>>()?,
+        no_such_embed: shell(public_url, &shared_css, None),
+    };
+    write_pages(out, &deck, &shells)?;
     precompress(out)
 }
 
@@ -103,40 +108,25 @@ pub fn compile(slides: &Path, assets: &Path) -> Result<Deck> {
     })
 }
 
-/// The pages of a site.
-#[derive(Clone, Copy)]
-pub enum Page {
-    Deck,
-    Embed(PanelKind),
-    /// `/embed/<anything else>`: the kinds there are.
-    NoSuchEmbed,
+/// A `--lambda` URL, by the rule of the panels' own `lambda` parameter.
+fn checked_lambda(url: &str) -> Result<String> {
+    let url = url.trim();
+    match deck_core::PanelSpec::new(PanelKind::Invoke, [("lambda", url)]) {
+        Ok(_) => Ok(url.to_owned()),
+        Err(errors) => {
+            bail!("--lambda {url}: {}", errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
+        }
+    }
 }
 
 /// Writes into `out` the deck's page, one page per embed kind and the page for unknown kinds,
-/// each into the shell `shell` makes for it (one with the `<!--deck:…-->` markers).
-pub fn write_pages(out: &Path, deck: &Deck, mut shell: impl FnMut(Page) -> Result<String>) -> Result<()> {
-    let title = &deck.meta.title;
-    let fill = |shell: String, head: &str, body: &str| {
-        page::fill_template(&shell, head, body).map_err(anyhow::Error::msg)
-    };
-    write(
-        &out.join("index.html"),
-        &fill(shell(Page::Deck)?, &page::head_html(deck), &page::body_html(deck))?,
-    )?;
-    for kind in PanelKind::ALL {
-        let html = fill(
-            shell(Page::Embed(kind))?,
-            &page::embed_head_html(Some(kind), title),
-            &page::embed_body_html(Some(kind), title),
-        )?;
-        write(&out.join("embed").join(kind.name()).join("index.html"), &html)?;
+/// and the shells they were made from (for `serverless-deck --slides`, which writes another
+/// deck into the same site).
+pub fn write_pages(out: &Path, deck: &Deck, shells: &page::Shells) -> Result<()> {
+    for (path, html) in page::site(deck, shells, "")? {
+        write(&out.join(path), &html)?;
     }
-    let html = fill(
-        shell(Page::NoSuchEmbed)?,
-        &page::embed_head_html(None, title),
-        &page::embed_body_html(None, title),
-    )?;
-    write(&out.join("embed").join("index.html"), &html)
+    write(&out.join(page::SHELLS_FILE), &serde_json::to_string(shells)?)
 }
 
 /// Empties `out` for the new site, refusing to clear a folder that holds something else.
@@ -393,6 +383,14 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_baked_function_url_must_be_one_the_panels_would_call() {
+        let url = "https://abc123.lambda-url.eu-west-1.on.aws/";
+        assert_eq!(checked_lambda(&format!(" {url}\n")).unwrap(), url);
+        let error = checked_lambda("javascript:alert(1)").unwrap_err().to_string();
+        assert_eq!(error, "--lambda javascript:alert(1): must be an absolute http(s) URL");
+    }
 
     #[test]
     fn precompressed_copies_decompress_to_the_file_and_images_are_left_alone() {

@@ -34,10 +34,10 @@ pub fn check_slides() -> Result<()> {
 
 /// The static site (see `site.rs`), deployable to any static host, also under a sub-path:
 /// `DECK_SLIDES` names another slides folder.
-pub fn dist(tools: &Tools, public_url: &str, out: &Path) -> Result<()> {
+pub fn dist(tools: &Tools, public_url: &str, lambda: Option<&str>, out: &Path) -> Result<()> {
     let slides = std::env::var_os("DECK_SLIDES").map_or_else(|| PathBuf::from("slides"), PathBuf::from);
     step(&format!("building the deck into {} (public URL {public_url})", out.display()));
-    crate::site::dist(tools, public_url, &slides, out)
+    crate::site::dist(tools, public_url, lambda, &slides, out)
 }
 
 /// Trunk, with its post-build hook pointed at this xtask (see Trunk.toml).
@@ -69,7 +69,7 @@ pub(crate) fn server_command(addr: &str, dist: &Path) -> Command {
 
 pub fn serve(tools: &Tools, addr: &str, follow: &str) -> Result<()> {
     let out = PathBuf::from("dist");
-    dist(tools, "/", &out)?;
+    dist(tools, "/", None, &out)?;
     build_server()?;
     step(&format!("serving the deck with the local Lambda platform on http://{addr}/ (Ctrl-C stops)"));
     run(server_command(addr, &out).args(["--follow", follow]))
@@ -112,9 +112,9 @@ pub fn test(tools: &Tools) -> Result<()> {
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
 
     let out = target_dir().join("e2e-dist");
-    dist(tools, "/", &out)?;
+    dist(tools, "/", None, &out)?;
     let sub_path = target_dir().join("e2e-dist-talk");
-    dist(tools, "/talk/", &sub_path)?;
+    dist(tools, "/talk/", None, &sub_path)?;
     build_server()?;
     // The deploy checks build the functions' static binaries, which the release binary carries.
     crate::lambda::test_deploy()?;

@@ -9,7 +9,7 @@ mod split;
 
 use std::path::{Path, PathBuf};
 
-use deck_core::{Deck, Meta};
+use deck_core::{Deck, Meta, PanelKind, PanelSpec};
 
 pub use error::{Error, ErrorKind, Errors};
 pub use highlight::Highlighter;
@@ -115,7 +115,7 @@ fn parse_meta(front: &split::FrontMatter<'_>) -> Result<Meta, (u32, ErrorKind)> 
     let at = |line: Option<usize>, message: String| {
         (front.first_line + line.unwrap_or(0) as u32, ErrorKind::FrontMatter(message))
     };
-    match front.format {
+    let meta: Meta = match front.format {
         split::Format::Yaml => serde_yaml_ng::from_str(front.text).map_err(|e| {
             let line = e.location().map(|l| l.line().saturating_sub(1));
             at(line, e.to_string())
@@ -124,5 +124,14 @@ fn parse_meta(front: &split::FrontMatter<'_>) -> Result<Meta, (u32, ErrorKind)> 
             let line = e.span().map(|s| front.text[..s.start].matches('\n').count());
             at(line, e.message().to_string())
         }),
+    }?;
+    // The deck's default function is what a panel's `lambda` would be, checked by that rule.
+    if let Some(url) = &meta.lambda {
+        if let Err(errors) = PanelSpec::new(PanelKind::Invoke, [("lambda", url.as_str())]) {
+            let line = front.text.lines().position(|line| line.trim_start().starts_with("lambda"));
+            let problem = errors.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
+            return Err(at(line, problem));
+        }
     }
+    Ok(meta)
 }

@@ -98,11 +98,21 @@ fn toml_front_matter_is_read() {
 fn bad_front_matter_names_its_line() {
     assert_eq!(
         errors(&[("a.md", "---\ntitle: T\ncolour: red\n---\n# One\n")]),
-        ["a.md:3: front matter: unknown field `colour`, expected one of `title`, `subtitle`, `author`, `date`, `event` at line 2 column 1"]
+        ["a.md:3: front matter: unknown field `colour`, expected one of `title`, `subtitle`, `author`, `date`, `event`, `lambda` at line 2 column 1"]
     );
     let toml = errors(&[("a.md", "+++\ntitle = \"T\"\nnope = 1\n+++\n# One\n")]);
     assert_eq!(toml.len(), 1);
     assert!(toml[0].starts_with("a.md:3: front matter: unknown field `nope`"), "{toml:?}");
+}
+
+#[test]
+fn a_default_function_url_is_checked_by_the_panels_rule() {
+    let url = "https://abc123.lambda-url.eu-west-1.on.aws/";
+    let deck = compile(&[("a.md", &format!("---\ntitle: T\nlambda: {url}\n---\n# One\n"))]).unwrap();
+    assert_eq!(deck.meta.lambda.as_deref(), Some(url));
+    let bad = errors(&[("a.md", "---\ntitle: T\n\nlambda: javascript:alert(1)\n---\n# One\n")]);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(bad[0].starts_with("a.md:4: front matter: `lambda` must be an absolute http(s) URL"), "{bad:?}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! messages that keep windows in step.
 pub mod aws_rules;
 pub mod demo;
+pub mod live;
 pub mod model;
 pub mod nav;
 pub mod page;

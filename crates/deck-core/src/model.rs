@@ -20,6 +20,9 @@ pub struct Meta {
     pub author: Option<String>,
     pub date: Option<String>,
     pub event: Option<String>,
+    /// The deployed Function URL the panels call by default instead of the local platform
+    /// (`lambda:` in the front matter, or `cargo xtask dist --lambda`); `?lambda=` still wins.
+    pub lambda: Option<String>,
 }
 
 /// Syntax-highlighting CSS for the class names in code blocks, one stylesheet per theme.

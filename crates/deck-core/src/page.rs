@@ -5,7 +5,10 @@
 //! shows whatever deck its page carries.
 //!
 //! The names below are the contract between this writer and that reader.
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Content, Deck, Slide};
 use crate::panels::PanelKind;
@@ -24,6 +27,16 @@ pub const APP_STATE_ATTR: &str = "data-app";
 pub const HEAD_MARKER: &str = "<!--deck:head-->";
 /// Where trunk's page gets the talk's `<body>` part.
 pub const BODY_MARKER: &str = "<!--deck:body-->";
+
+/// Beside a built site's pages: their [`Shells`], so a server can write another deck into the
+/// same site (`serverless-deck --slides`).
+pub const SHELLS_FILE: &str = "shells.json";
+/// `<meta name="deck-lambda" content="<Function URL>">`: the deck's [`crate::Meta::lambda`], on
+/// every page of the site, so the deck and its embeds call the same deployed function.
+pub const LAMBDA_META: &str = "deck-lambda";
+/// `<meta name="deck-live" content="<version>">`: the page comes from a server that recompiles
+/// its slides on save and announces each new version on `routes::DECK_EVENTS`.
+pub const LIVE_META: &str = "deck-live";
 
 /// Attributes of a slide `<section>`: its title, reveal steps and source, `file:line`.
 pub const ATTR_TITLE: &str = "data-title";
@@ -208,17 +221,76 @@ fn query_escape(text: &str) -> String {
     escaped
 }
 
+/// A page template lacks what the talk is written into.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("the page template must contain `{0}` exactly once")]
+    Marker(&'static str),
+    #[error("the page template has no <html> element")]
+    NoHtmlElement,
+}
+
+/// The pages of a site before the talk is written into them: each with [`HEAD_MARKER`] and
+/// [`BODY_MARKER`], and the scripts and styles of its own app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shells {
+    pub deck: String,
+    /// By panel kind name.
+    pub embeds: BTreeMap<String, String>,
+    /// `/embed/<anything else>`: the kinds there are, and no code at all.
+    pub no_such_embed: String,
+}
+
+impl Shells {
+    /// Every page in the same shell (trunk's one page, for `cargo xtask dev`).
+    pub fn all(shell: &str) -> Self {
+        Shells {
+            deck: shell.to_owned(),
+            embeds: PanelKind::ALL.iter().map(|kind| (kind.name().to_owned(), shell.to_owned())).collect(),
+            no_such_embed: shell.to_owned(),
+        }
+    }
+}
+
+/// The site's pages for `deck`, by path: `index.html`, `embed/<kind>/index.html` and
+/// `embed/index.html`. `extra_head` goes into every page's head (e.g. [`live_meta`]).
+pub fn site(deck: &Deck, shells: &Shells, extra_head: &str) -> Result<Vec<(String, String)>, TemplateError> {
+    let title = &deck.meta.title;
+    let extra_head = &match &deck.meta.lambda {
+        Some(url) => format!("\n<meta name=\"{LAMBDA_META}\" content=\"{}\" />{extra_head}", escape(url)),
+        None => extra_head.to_owned(),
+    };
+    let deck_head = head_html(deck) + extra_head;
+    let mut pages =
+        vec![("index.html".to_owned(), fill_template(&shells.deck, &deck_head, &body_html(deck))?)];
+    for kind in PanelKind::ALL {
+        let shell = shells.embeds.get(kind.name()).unwrap_or(&shells.no_such_embed);
+        let head = embed_head_html(Some(kind), title) + extra_head;
+        let html = fill_template(shell, &head, &embed_body_html(Some(kind), title))?;
+        pages.push((format!("embed/{}/index.html", kind.name()), html));
+    }
+    let head = embed_head_html(None, title) + extra_head;
+    let html = fill_template(&shells.no_such_embed, &head, &embed_body_html(None, title))?;
+    pages.push(("embed/index.html".to_owned(), html));
+    Ok(pages)
+}
+
+/// The head tag that marks a page of a live deck at `version`.
+pub fn live_meta(version: u64) -> String {
+    format!("\n<meta name=\"{LIVE_META}\" content=\"{version}\" />")
+}
+
 /// Writes the talk into a page made by trunk, at its [`HEAD_MARKER`] and [`BODY_MARKER`], and
 /// marks `<html>` as script-less until a script says otherwise. `body` is [`body_html`] for the
 /// deck and something smaller for an embed page.
-pub fn fill_template(template: &str, head: &str, body: &str) -> Result<String, String> {
+pub fn fill_template(template: &str, head: &str, body: &str) -> Result<String, TemplateError> {
     for marker in [HEAD_MARKER, BODY_MARKER] {
         if template.matches(marker).count() != 1 {
-            return Err(format!("the page template must contain `{marker}` exactly once"));
+            return Err(TemplateError::Marker(marker));
         }
     }
     let Some(html_tag) = template.find("<html") else {
-        return Err("the page template has no <html> element".into());
+        return Err(TemplateError::NoHtmlElement);
     };
     let mut page = String::with_capacity(template.len() + head.len() + body.len() + 200);
     page.push_str(&template[..html_tag]);
@@ -309,8 +381,38 @@ mod tests {
         assert!(page.starts_with("<!DOCTYPE html>\n<html class=\"no-js\" lang=\"en\">"), "{page}");
         assert!(page.contains("classList.remove(\"no-js\")</script>\n<title>T</title></head>"), "{page}");
         assert!(page.contains("<body><main>M</main></body>"));
-        let missing = fill_template("<html><body></body></html>", "", "").unwrap_err();
+        let missing = fill_template("<html><body></body></html>", "", "").unwrap_err().to_string();
         assert!(missing.contains("<!--deck:head-->"), "{missing}");
+    }
+
+    #[test]
+    fn a_site_is_the_deck_page_one_page_per_embed_kind_and_the_unknown_kind_page() {
+        let shell = |app: &str| {
+            format!("<!DOCTYPE html>\n<html>\n<head><!--deck:head--><script src=\"{app}.js\"></script></head><body><!--deck:body--></body></html>")
+        };
+        let shells = Shells {
+            deck: shell("deck"),
+            embeds: PanelKind::ALL.iter().map(|k| (k.name().to_owned(), shell(k.name()))).collect(),
+            no_such_embed: shell("none"),
+        };
+        let json = serde_json::to_string(&shells).unwrap();
+        assert_eq!(serde_json::from_str::<Shells>(&json).unwrap(), shells, "the file round-trips");
+        let mut deck = deck();
+        deck.meta.lambda = Some("https://abc.lambda-url.eu-west-1.on.aws/?a=1&b=\"2".into());
+        let pages = site(&deck, &shells, &live_meta(7)).unwrap();
+        assert_eq!(pages.len(), PanelKind::ALL.len() + 2);
+        let (path, index) = &pages[0];
+        assert_eq!(path, "index.html");
+        assert!(index.contains("deck.js") && index.contains("<h1>One</h1>"), "{index}");
+        for (path, html) in &pages {
+            assert!(html.contains(r#"<meta name="deck-live" content="7" />"#), "{path}: {html}");
+            let lambda = r#"<meta name="deck-lambda" content="https://abc.lambda-url.eu-west-1.on.aws/?a=1&amp;b=&quot;2" />"#;
+            assert!(html.contains(lambda), "{path}: {html}");
+        }
+        let cost = pages.iter().find(|(path, _)| path == "embed/cost/index.html").unwrap();
+        assert!(cost.1.contains("cost.js") && !cost.1.contains("<section"), "{}", cost.1);
+        assert_eq!(pages.last().unwrap().0, "embed/index.html");
+        assert!(pages.last().unwrap().1.contains("none.js"));
     }
 
     #[test]

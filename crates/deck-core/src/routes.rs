@@ -13,6 +13,8 @@ pub const FOLLOW_EVENTS_ROUTE: &str = "/api/follow/events";
 /// The follow address for the room, as text and as a QR code.
 pub const FOLLOW_JOIN_ROUTE: &str = "/api/follow/join";
 pub const FOLLOW_JOIN_QR_ROUTE: &str = "/api/follow/join.svg";
+/// A live deck's versions and compile errors (server-sent [`crate::live::DeckStatus`]es).
+pub const DECK_EVENTS_ROUTE: &str = "/api/deck/events";
 
 /// `/fn/<function>/`: the function's Function URL on the local platform.
 pub fn function_url(function: &str) -> String {

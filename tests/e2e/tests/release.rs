@@ -107,6 +107,90 @@ async fn the_release_binary_serves_the_talk_and_its_functions_from_an_empty_fold
     Ok(())
 }
 
+const DOT: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><circle cx="1" cy="1" r="1" fill="teal"/></svg>"#;
+
+fn talk(second: &str) -> String {
+    format!("---\ntitle: My live talk\n---\n\n# Hello from a folder\n\n---\n\n## {second}\n\n![A teal dot](assets/dot.svg)\n\n```panel invoke\n```\n")
+}
+
+/// Polls `condition` through page reloads (a script may find the page between two documents).
+async fn wait_across_reload(browser: &Browser, condition: &str) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + LOAD;
+    loop {
+        if browser.js(&format!("return !!({condition});")).await.ok().and_then(|v| v.as_bool()) == Some(true)
+        {
+            return Ok(());
+        }
+        ensure!(tokio::time::Instant::now() < deadline, "timed out waiting for `{condition}`");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_release_binary_presents_a_folder_of_slides_and_follows_every_save() -> Result<()> {
+    let binary = release_binary()?;
+    let home = tempfile::tempdir()?;
+    let folder = tempfile::tempdir()?;
+    let slides = folder.path().join("my-talk");
+    std::fs::create_dir_all(slides.join("assets"))?;
+    std::fs::write(slides.join("assets/dot.svg"), DOT)?;
+    std::fs::write(slides.join("talk.md"), talk("Second slide"))?;
+    let mut serve = command(&binary, home.path(), folder.path(), "127.0.0.1:0");
+    serve.args(["--slides", "my-talk"]);
+    let server = Server::spawn(serve, tempfile::tempdir()?).await?;
+    let compiled = server.startup_log.iter().any(|line| line.contains("2 slides of “My live talk”"));
+    ensure!(compiled, "{:?}", server.startup_log);
+
+    let browser = Browser::start().await?;
+    browser.open(&format!("{}/#/2", server.url)).await?;
+    let second = "section.slide[data-slide='2']";
+    browser
+        .wait_for(&format!("document.querySelector(\"{second} h2\")?.textContent === 'Second slide'"), LOAD)
+        .await?;
+    // The folder's image, and a live panel that calls the built-in function.
+    browser.wait_for(&format!("document.querySelector(\"{second} img\")?.naturalWidth > 0"), LOAD).await?;
+    browser
+        .wait_for(
+            &format!("document.querySelector(\"{second} [data-testid=endpoint]\")?.textContent === 'local'"),
+            LOAD,
+        )
+        .await?;
+
+    // A save reloads the page at the same slide.
+    browser.js("window.beforeTheSave = true").await?;
+    std::fs::write(slides.join("talk.md"), talk("Edited on stage"))?;
+    wait_across_reload(
+        &browser,
+        &format!("!window.beforeTheSave && document.querySelector(\"{second}:not([hidden]) h2\")?.textContent === 'Edited on stage'"),
+    )
+    .await?;
+    ensure!(browser.js("return location.hash").await?.as_str() == Some("#/2"), "the slide was kept");
+
+    // A broken save: its file:line over the last good deck, which stays.
+    browser.js("window.beforeTheBreak = true").await?;
+    std::fs::write(slides.join("talk.md"), talk("Broken").replace("panel invoke", "panel nope"))?;
+    browser
+        .wait_for("document.querySelector('.compile-errors')?.textContent.includes('talk.md:13: ')", LOAD)
+        .await?;
+    let shown = browser.text(".compile-errors").await?;
+    ensure!(shown.contains("nope"), "the overlay says: {shown}");
+    let kept = browser
+        .js(&format!("return window.beforeTheBreak && document.querySelector(\"{second} h2\").textContent"))
+        .await?;
+    ensure!(kept.as_str() == Some("Edited on stage"), "the last good deck stays, not reloaded: {kept}");
+    browser.screenshot("live-slides-error").await?;
+
+    // Fixed: the errors go, the new deck comes.
+    std::fs::write(slides.join("talk.md"), talk("Fixed"))?;
+    wait_across_reload(
+        &browser,
+        &format!("!document.querySelector('.compile-errors') && document.querySelector(\"{second} h2\")?.textContent === 'Fixed'"),
+    )
+    .await?;
+    browser.close().await?;
+    Ok(())
+}
+
 /// `(written, files)` of a bundle line.
 fn counts(line: &str) -> Result<(u64, u64)> {
     let inside = line.rsplit_once('(').context("a count")?.1;
