@@ -23,9 +23,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use deck_core::PanelKind;
 
+use crate::cmd::target_dir;
 use crate::cmd::{run, step};
 use crate::tools::Tools;
-use crate::web::{dist, target_dir};
+use crate::web::dist;
 use browser::BrowserDriver;
 use transfer::{transfer, transfer_row};
 
@@ -210,7 +211,7 @@ pub fn bench(tools: &Tools) -> Result<()> {
         ));
     }
 
-    step("the release binary: size, fresh start → first slide served");
+    step(RELEASE_STEP);
     let release = crate::release::for_this_machine(&sites.talk);
     rows.extend(
         release
@@ -227,6 +228,7 @@ pub fn bench(tools: &Tools) -> Result<()> {
 }
 
 const S3_STEP: &str = "local S3 API: PUT and GET throughput";
+const RELEASE_STEP: &str = "the release binary: size, fresh start → first slide served, --slides";
 
 /// A part of the bench that runs alone (`cargo xtask bench --only <part>`): its rows are printed,
 /// and BENCHMARKS.md, which holds one whole run, is left as it is.
@@ -234,15 +236,23 @@ const S3_STEP: &str = "local S3 API: PUT and GET throughput";
 pub enum Part {
     /// The local S3 API's PUT and GET throughput (needs the release server only).
     S3,
+    /// The release binary: size, fresh and cached starts, `--slides` (builds the deck and it).
+    Release,
 }
 
-pub fn part(part: Part) -> Result<()> {
+pub fn part(tools: &Tools, part: Part) -> Result<()> {
     let work = std::path::absolute(target_dir().join("bench"))?;
-    crate::web::build_server()?;
     let rows = match part {
         Part::S3 => {
+            crate::web::build_server()?;
             step(S3_STEP);
             storage::figures(&work)?
+        }
+        Part::Release => {
+            let talk = work.join("dist-talk");
+            dist(tools, "/", None, &talk)?;
+            step(RELEASE_STEP);
+            release::figures(&crate::release::for_this_machine(&talk)?, &work)?
         }
     };
     println!("\n{}", render_table(&rows));

@@ -9,6 +9,11 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
+/// Where cargo puts what it builds (honours CARGO_TARGET_DIR).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
+}
+
 /// Prints a step heading, so a long first run says what it is doing.
 pub fn step(message: &str) {
     eprintln!("\x1b[1m==> {message}\x1b[0m");

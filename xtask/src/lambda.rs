@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::cmd::{run, step};
+use crate::cmd::{run, step, target_dir};
 use crate::tools;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -87,7 +87,7 @@ impl Function {
 
 /// Where `lambda_zip` writes, and where the function's serverless.yml and template.yaml look.
 pub fn zip_path(function: Function, arch: Arch) -> PathBuf {
-    crate::web::target_dir().join("lambda").join(format!("{}-{}.zip", function.zip_stem(), arch.name()))
+    target_dir().join("lambda").join(format!("{}-{}.zip", function.zip_stem(), arch.name()))
 }
 
 pub fn lambda_zip(function: Function, arch: Arch) -> Result<PathBuf> {
@@ -118,7 +118,7 @@ pub fn static_binary(package: &str, binary: &str, arch: Arch, c_code: bool) -> R
         build.env(format!("CC_{}", target.replace('-', "_")), "clang");
     }
     run(&mut build)?;
-    Ok(crate::web::target_dir().join(target).join("release").join(binary))
+    Ok(target_dir().join(target).join("release").join(binary))
 }
 
 /// The zip Lambda expects: one executable `bootstrap` at the root.

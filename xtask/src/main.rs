@@ -128,7 +128,10 @@ fn main() -> Result<()> {
             let tools = tools::setup(cli.toolchain, tools::Needs::TEST)?;
             pdf::pdf(&tools, &pdf::PdfOptions { notes, out, dist })
         }
-        Command::Bench { only: Some(part) } => bench::part(part),
+        Command::Bench { only: Some(part) } => {
+            let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
+            bench::part(&tools, part)
+        }
         Command::Bench { only: None } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::TEST)?;
             bench::bench(&tools)

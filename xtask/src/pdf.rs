@@ -34,7 +34,7 @@ pub fn pdf(tools: &Tools, options: &PdfOptions) -> Result<()> {
             bail!("{} has no index.html: build it with `cargo xtask dist --out {0}`", dist.display())
         }
         None => {
-            let dist = web::target_dir().join("pdf-dist");
+            let dist = crate::cmd::target_dir().join("pdf-dist");
             web::dist(tools, "/", None, &dist)?;
             dist
         }

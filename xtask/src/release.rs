@@ -8,9 +8,9 @@ use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::cmd::step;
+use crate::cmd::target_dir;
 use crate::lambda::{self, Arch, Function};
 use crate::tools::Tools;
-use crate::web::target_dir;
 
 /// Where the release binaries go.
 pub fn out_dir() -> PathBuf {

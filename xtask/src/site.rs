@@ -14,9 +14,9 @@ use anyhow::{bail, Context, Result};
 use deck_core::{page, Deck, PanelKind};
 use sha2::{Digest, Sha256};
 
+use crate::cmd::target_dir;
 use crate::cmd::{run, step};
 use crate::tools::{Tools, WasmToolchain};
-use crate::web::target_dir;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const PROFILE: &str = "wasm-release";

@@ -4,13 +4,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::cmd::{run, step};
+use crate::cmd::{run, step, target_dir};
 use crate::tools::Tools;
-
-/// Where cargo puts native binaries (honours CARGO_TARGET_DIR).
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
-}
 
 pub fn check_slides() -> Result<()> {
     let slides = std::env::var_os("DECK_SLIDES").map_or_else(|| PathBuf::from("slides"), PathBuf::from);
