@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::platform::logs::LogSink;
 
 const POLL: Duration = Duration::from_millis(250);
+const SETTLE: Duration = Duration::from_millis(50);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Why `--slides` cannot start: the process exits with code 2 and this message.
@@ -126,9 +127,19 @@ impl LiveDeck {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(POLL) => {}
             }
-            let now = fingerprint(&dir);
+            let mut now = fingerprint(&dir);
             if now == seen {
                 continue;
+            }
+            // A save in progress (several writes, or a file and its image) settles first, so a
+            // half-written file does not flash an error.
+            loop {
+                tokio::time::sleep(SETTLE).await;
+                let later = fingerprint(&dir);
+                if later == now {
+                    break;
+                }
+                now = later;
             }
             seen = now;
             let started = Instant::now();

@@ -124,9 +124,9 @@ async fn the_folder_is_presented_and_every_save_is_a_new_version_or_its_errors()
         .wait_for_log("saying the last good deck stays", |line| line.contains("the last good deck stays up"))
         .await;
 
-    // Fixed, and a new file: both in the next version.
-    std::fs::write(slides.join("01-talk.md"), talk("Fixed", "First words")).unwrap();
+    // A new file (still broken: the same version), then the fix: both in the next version.
     std::fs::write(slides.join("02-more.md"), "## One more\n").unwrap();
+    std::fs::write(slides.join("01-talk.md"), talk("Fixed", "First words")).unwrap();
     let mut status = statuses.next().await;
     while status.version == 2 {
         status = statuses.next().await;

@@ -601,7 +601,8 @@ fn report(table: &str, load_at_start: &str) -> Result<String> {
          - **Release binary**: `cargo xtask release` for this machine; its size against the server part \
            alone; spawn → `/` answered with the first slide, with an empty HOME (fresh: the bundle is \
            unpacked and checked) against the second start with the cache in place; the unpack time \
-           is the one the binary logs.\n\
+           is the one the binary logs; `--slides`: the same start (cache in place) presenting a copy \
+           of the talk's markdown and images as a folder, compiled at start.\n\
          - **Local S3 throughput**: a server of its own with one bucket and no notification rule; per \
            round an upload ticket, then on the same keep-alive connection the `PUT` of pseudo-random \
            bytes to its presigned URL (written, then renamed into place) and the `GET` of the object \

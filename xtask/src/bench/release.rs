@@ -8,6 +8,8 @@ const STARTS: usize = 5;
 
 /// The release binary's figures; `binary` carries the talk.
 pub(super) fn figures(binary: &Path, work: &Path) -> Result<Vec<Row>> {
+    // Started from its own HOME, as a presenter would: a relative path would not be found there.
+    let binary = &std::path::absolute(binary)?;
     let mut rows = Vec::new();
     let size = std::fs::metadata(binary)?.len();
     let server_alone = server_size(binary)?;
