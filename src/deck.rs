@@ -1,107 +1,45 @@
 //! The deck: a 16:9 stage showing one slide, driven by keys, clicks, swipes and the URL hash;
 //! read mode; the dialogs (overview, go to, search, shortcuts). The speaker view reuses the
-//! stage, the key handling and the dialogs through [`DeckContext`].
-use std::sync::Arc;
-
+//! stage, the key handling and the dialogs through [`DeckContext`] (`context.rs`, which the
+//! dialogs depend on instead of this module).
 use deck_core::nav::Direction;
 use deck_core::shortcuts::{command_for, Command, Scope};
 use deck_core::{Content, Deck, Position};
 use leptos::ev;
 use leptos::prelude::*;
 
+use crate::context::{DeckContext, Dialog};
 use crate::lazy::{Lazy, ViewOf};
 use crate::modal::Modal;
 use crate::panels::LazyPanel;
-use crate::sync::{shared_signal, POSITION_KEY};
 use crate::{dom, follow, goto, help, overview, print, read_mode, search, swipe, theme};
 
-/// The dialogs of a view; at most one is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialog {
-    Overview,
-    GoTo,
-    Search,
-    Help,
-    /// How the room joins follow mode.
-    Join,
-}
-
-/// What the parts of one view of the deck share: the talk, where it is, what is open.
-#[derive(Clone)]
-pub struct DeckContext {
-    pub deck: Arc<Deck>,
-    /// Reveal steps per slide, what navigation needs.
-    pub steps: Arc<[u16]>,
-    /// Shared with the deck's other windows.
-    pub pos: RwSignal<Position>,
-    pub dialog: RwSignal<Option<Dialog>>,
-    /// Read mode: every slide on one scrolling page (the audience's deck only).
-    pub read: RwSignal<bool>,
-    /// A short message for the user, e.g. that a pop-up was blocked.
-    pub notice: RwSignal<Option<String>>,
-    /// Which shortcuts apply: the deck's or the speaker view's.
-    pub view: Scope,
-}
-
-impl DeckContext {
-    pub fn new(deck: Deck, view: Scope) -> DeckContext {
-        let steps: Arc<[u16]> = deck.slides.iter().map(|s| s.steps).collect();
-        let start = Position::from_hash(&dom::location_hash(), &steps).unwrap_or(Position::START);
-        DeckContext {
-            deck: Arc::new(deck),
-            steps,
-            pos: shared_signal(POSITION_KEY, start),
-            dialog: RwSignal::new(None),
-            read: RwSignal::new(false),
-            notice: RwSignal::new(None),
-            view,
+/// Runs a shortcut's command. False when this view leaves the key to the browser.
+pub fn run(ctx: &DeckContext, command: Command) -> bool {
+    // In read mode the arrows, Space and Home/End scroll the page, as on any page.
+    let moves = matches!(command, Command::Next | Command::Previous | Command::First | Command::Last);
+    if moves && ctx.read.get_untracked() {
+        return false;
+    }
+    match command {
+        Command::Next => ctx.step(Direction::Forward),
+        Command::Previous => ctx.step(Direction::Back),
+        Command::First => ctx.go_to_slide(0),
+        Command::Last => ctx.go_to_slide(usize::MAX),
+        Command::Overview => ctx.dialog.set(Some(Dialog::Overview)),
+        Command::GoTo => ctx.dialog.set(Some(Dialog::GoTo)),
+        Command::Search => ctx.dialog.set(Some(Dialog::Search)),
+        Command::Help => ctx.dialog.set(Some(Dialog::Help)),
+        Command::ReadMode => read_mode::set(ctx, !ctx.read.get_untracked()),
+        Command::SpeakerView => open_speaker_view(ctx.pos.get_untracked(), ctx.notice),
+        Command::Join => ctx.dialog.set(Some(Dialog::Join)),
+        Command::Fullscreen => toggle_fullscreen(),
+        Command::Theme => theme::toggle(),
+        Command::NotesLarger | Command::NotesSmaller | Command::TimerPause | Command::TimerReset => {
+            return false
         }
     }
-
-    pub fn total(&self) -> usize {
-        self.deck.slides.len()
-    }
-
-    /// Straight to slide `index` (0-based), e.g. from the overview or a search hit.
-    pub fn go_to_slide(&self, index: usize) {
-        self.pos.set(Position::slide(index, &self.steps));
-    }
-
-    pub fn step(&self, direction: Direction) {
-        let here = self.pos.get_untracked();
-        self.pos.set(match direction {
-            Direction::Forward => here.next(&self.steps),
-            Direction::Back => here.prev(&self.steps),
-        });
-    }
-
-    /// Runs a shortcut's command. False when this view leaves the key to the browser.
-    pub fn run(&self, command: Command) -> bool {
-        // In read mode the arrows, Space and Home/End scroll the page, as on any page.
-        let moves = matches!(command, Command::Next | Command::Previous | Command::First | Command::Last);
-        if moves && self.read.get_untracked() {
-            return false;
-        }
-        match command {
-            Command::Next => self.step(Direction::Forward),
-            Command::Previous => self.step(Direction::Back),
-            Command::First => self.go_to_slide(0),
-            Command::Last => self.go_to_slide(usize::MAX),
-            Command::Overview => self.dialog.set(Some(Dialog::Overview)),
-            Command::GoTo => self.dialog.set(Some(Dialog::GoTo)),
-            Command::Search => self.dialog.set(Some(Dialog::Search)),
-            Command::Help => self.dialog.set(Some(Dialog::Help)),
-            Command::ReadMode => read_mode::set(self, !self.read.get_untracked()),
-            Command::SpeakerView => open_speaker_view(self.pos.get_untracked(), self.notice),
-            Command::Join => self.dialog.set(Some(Dialog::Join)),
-            Command::Fullscreen => toggle_fullscreen(),
-            Command::Theme => theme::toggle(),
-            Command::NotesLarger | Command::NotesSmaller | Command::TimerPause | Command::TimerReset => {
-                return false
-            }
-        }
-        true
-    }
+    true
 }
 
 /// Sends shortcut keys of `view` to `handle` (which says whether it used the key). Keys typed
@@ -191,7 +129,7 @@ pub fn DeckView(deck: Deck, #[prop(optional)] follower: bool) -> impl IntoView {
     read_mode::keep_the_slide_in_view(&ctx);
     listen_for_shortcuts(Scope::Deck, {
         let ctx = ctx.clone();
-        move |command| ctx.run(command)
+        move |command| run(&ctx, command)
     });
     let print_notes = print::snapshot() == Some(print::Snapshot::SlidesAndNotes);
 

@@ -2,9 +2,8 @@
 //! included, through the local server (`server/src/follow.rs`). The server turns it on when it
 //! listens beyond loopback, and prints the presenter's token and both addresses.
 //!
-//! - The presenter opens the deck with `?token=…`. The page keeps the token for this tab
-//!   (sessionStorage, which the speaker window inherits) and takes it out of the address bar,
-//!   where a projector would show it. The deck window then leads: a [`Leader`] transport sends
+//! - The presenter opens the deck with `?token=…`, which the page keeps (see `token.rs`). The
+//!   deck window then leads: a [`Leader`] transport sends
 //!   every change of shared state to `POST /api/follow`, one request at a time, merging what piles
 //!   up meanwhile (so slow wifi cannot reorder slides) and retrying what failed. The speaker
 //!   view shows how many follow, through a windows-only key.
@@ -21,57 +20,24 @@ use deck_core::Position;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
 
-use crate::deck::{DeckContext, Dialog};
+use crate::context::{DeckContext, Dialog};
 use crate::dom::{EventStream, StreamEvent};
 use crate::modal::Modal;
 use crate::panels::http::{self, CallError};
 use crate::sync::{page_hub, shared_signal, Inbox, Transport};
+use crate::token::{forget_token, presenter_token};
 use crate::{dom, print};
 
 use deck_core::routes::{
     FOLLOW_EVENTS_ROUTE as EVENTS_URL, FOLLOW_JOIN_QR_ROUTE as JOIN_QR_URL, FOLLOW_JOIN_ROUTE as JOIN_URL,
     FOLLOW_ROUTE as PRESENT_URL,
 };
-const TOKEN_KEY: &str = "serverless-deck.token";
 const LEAD_STATUS_KEY: &str = "windows:follow-lead";
 /// How often the speaker view's count of followers is refreshed between the presenter's moves.
 const COUNT_EVERY: Duration = Duration::from_secs(10);
 const RETRY_FIRST: Duration = Duration::from_millis(500);
 const RETRY_MAX: Duration = Duration::from_secs(5);
-
-fn session() -> Option<web_sys::Storage> {
-    window().session_storage().ok().flatten()
-}
-
-/// Moves `?token=` from the address bar into this tab's storage; run once at start. If storage
-/// is blocked the token stays in the URL rather than being lost.
-pub fn keep_token_from_url() {
-    let Some((_, token)) = dom::query_pairs().into_iter().find(|(key, _)| key == "token") else { return };
-    let Some(storage) = session() else { return };
-    if storage.set_item(TOKEN_KEY, &token).is_err() {
-        return;
-    }
-    let Ok(href) = window().location().href() else { return };
-    let Ok(url) = web_sys::Url::new(&href) else { return };
-    url.search_params().delete("token");
-    if let Ok(history) = window().history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
-    }
-}
-
-/// The presenter token the server printed, if this tab was given it.
-pub fn presenter_token() -> Option<String> {
-    let stored = session().and_then(|storage| storage.get_item(TOKEN_KEY).ok().flatten());
-    stored.or_else(|| dom::query_pairs().into_iter().find(|(key, _)| key == "token").map(|(_, token)| token))
-}
-
-fn forget_token() {
-    if let Some(storage) = session() {
-        let _ = storage.remove_item(TOKEN_KEY);
-    }
-}
 
 /// How leading the room goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

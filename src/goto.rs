@@ -3,7 +3,7 @@
 use deck_core::nav::parse_slide_number;
 use leptos::prelude::*;
 
-use crate::deck::{DeckContext, Dialog};
+use crate::context::{DeckContext, Dialog};
 use crate::modal::Modal;
 
 #[component]

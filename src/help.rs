@@ -2,7 +2,7 @@
 use deck_core::shortcuts::SHORTCUTS;
 use leptos::prelude::*;
 
-use crate::deck::{DeckContext, Dialog};
+use crate::context::{DeckContext, Dialog};
 use crate::modal::Modal;
 
 #[component]

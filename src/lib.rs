@@ -5,6 +5,7 @@
 use deck_core::PanelKind;
 use leptos::prelude::*;
 
+pub mod context;
 pub mod deck;
 pub mod dom;
 pub mod embed;
@@ -26,6 +27,7 @@ pub mod swipe;
 pub mod sync;
 pub mod theme;
 pub mod thumbnail;
+pub mod token;
 
 /// What the page at this URL shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +55,7 @@ impl Route {
 /// shows a message in the page instead of a dead deck.
 pub fn start() {
     prepare_page();
-    follow::keep_token_from_url();
+    token::keep_token_from_url();
     let route = Route::from_path(&dom::path_below_base());
     if let Route::Embed(_) | Route::UnknownEmbed = route {
         let title = page::title();

@@ -5,7 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::deck::Dialog;
+use crate::context::Dialog;
 
 #[component]
 pub fn Modal(

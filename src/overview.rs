@@ -12,7 +12,7 @@ use deck_core::Deck;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::deck::{DeckContext, Dialog};
+use crate::context::{DeckContext, Dialog};
 use crate::lazy::ViewOf;
 use crate::modal::Modal;
 use crate::thumbnail::picture_html;

@@ -10,7 +10,8 @@ use deck_core::stopwatch::{format_elapsed, Stopwatch};
 use deck_core::Deck;
 use leptos::prelude::*;
 
-use crate::deck::{follow_the_hash, listen_for_shortcuts, DeckContext, Dialog, Dialogs, Notice, Stage};
+use crate::context::{DeckContext, Dialog};
+use crate::deck::{self, follow_the_hash, listen_for_shortcuts, Dialogs, Notice, Stage};
 use crate::lazy::ViewOf;
 use crate::thumbnail::picture_html;
 use crate::{dom, follow, prefs, sync, theme};
@@ -77,7 +78,7 @@ pub fn PresenterView(deck: Deck) -> impl IntoView {
                 Command::NotesSmaller => resize_notes(false),
                 Command::TimerPause => pause(),
                 Command::TimerReset => reset(),
-                other => return ctx.run(other),
+                other => return deck::run(&ctx, other),
             }
             true
         }

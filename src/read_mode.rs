@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::deck::DeckContext;
+use crate::context::DeckContext;
 
 /// Below this width slides are too small to read as slides.
 const NARROW: &str = "(max-width: 599px)";

@@ -301,7 +301,7 @@ async fn call_series(
     runs: RwSignal<Runs>,
 ) -> Result<(), CallError> {
     let url = endpoint.invoke_url();
-    let token = crate::follow::presenter_token();
+    let token = crate::token::presenter_token();
     for _ in 0..planned {
         if runs.is_disposed() {
             return Ok(());

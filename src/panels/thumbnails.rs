@@ -321,7 +321,7 @@ async fn request_ticket(target: &Target, file: &Chosen) -> Result<UploadTicket, 
     };
     let json = serde_json::to_string(&request).map_err(|e| e.to_string())?;
     let token = match target {
-        Target::Local { .. } => crate::follow::presenter_token(),
+        Target::Local { .. } => crate::token::presenter_token(),
         Target::Remote { .. } => None,
     };
     let reply =
