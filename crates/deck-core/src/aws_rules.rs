@@ -6,6 +6,8 @@ use std::ops::RangeInclusive;
 pub const MEMORY_MB: RangeInclusive<u32> = 128..=10_240;
 /// A function's ephemeral storage (`/tmp`), in MB.
 pub const EPHEMERAL_MB: RangeInclusive<u32> = 512..=10_240;
+/// The most a synchronous invocation's request or response payload may weigh, in bytes.
+pub const PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
 /// Why `name` is no Lambda function name (1 to 64 letters, digits, `-` or `_`), or `None`.
 pub fn function_name_problem(name: &str) -> Option<&'static str> {

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::errors::ServiceError;
 use super::function::Function;
-use super::instance::{Instance, State as InstanceState, StopReason};
+use super::instance::Instance;
+use super::lifecycle::{State as InstanceState, StopReason};
 use super::Platform;
 use crate::clock::epoch_millis;
 

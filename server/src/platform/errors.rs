@@ -5,9 +5,8 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use deck_core::aws_rules::PAYLOAD_LIMIT;
 use serde::Serialize;
-
-use super::payload::PAYLOAD_LIMIT;
 
 /// A failed invocation: `{"errorType": …, "errorMessage": …}` as the runtime reported it, or as the
 /// platform wrote it when the sandbox failed (timeout, crash, out of memory).

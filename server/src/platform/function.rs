@@ -13,7 +13,8 @@ use tokio::time::sleep_until;
 
 use super::config::FunctionConfig;
 use super::errors::{FunctionError, ServiceError};
-use super::instance::{Exit, Instance, State, StopReason};
+use super::instance::{Instance, Launch};
+use super::lifecycle::{Exit, State, StopReason};
 use super::memory::MemoryReading;
 use super::pool::{Lease, Member, Pool, Refusal, Release};
 use super::report::{megabytes, Report, Status};
@@ -91,12 +92,35 @@ impl Function {
             .map_err(|error| ServiceError::Internal { detail: error.to_string() })
     }
 
+    /// Starts an instance on behalf of invocation `cause`: INIT_START, then its output, and it
+    /// joins the pool before it is supervised, so an instant crash cannot be removed first.
+    fn start_instance(
+        self: &Arc<Self>,
+        generation: u64,
+        cause: &Arc<str>,
+        keep_tail: bool,
+    ) -> std::io::Result<(Arc<Instance>, oneshot::Receiver<InitOutcome>)> {
+        let launch =
+            Launch { config: &self.config, arn: &self.arn, region: &self.region, log: self.telemetry.log() };
+        let (instance, init, mut process) = Instance::spawn(launch, generation, keep_tail)?;
+        self.telemetry.init_start(&self.name, &instance, cause);
+        process.read_output();
+        self.pool.admit(&instance);
+        let (function, supervised) = (self.clone(), instance.clone());
+        tokio::spawn(async move {
+            let exit = process.supervise(|gone| function.pool.remove(gone)).await;
+            function.telemetry.shutdown(&function.name, &supervised, &exit);
+            supervised.ended(exit);
+        });
+        Ok((instance, init))
+    }
+
     async fn run(self: Arc<Self>, lease: Lease<Instance>, request: InvokeRequest) -> Invoked {
         let request_id = request.request_id.clone();
         let (instance, init) = match lease {
             Lease::Warm(instance) => (instance, None),
             Lease::Cold { generation } => {
-                match Instance::spawn(&self, generation, &request_id, request.want_log_tail) {
+                match self.start_instance(generation, &request_id, request.want_log_tail) {
                     Ok((instance, init)) => (instance, Some(init)),
                     Err(error) => {
                         self.pool.abandon_start();

@@ -16,11 +16,12 @@ use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use deck_core::aws_rules::PAYLOAD_LIMIT;
 use serde::{Deserialize, Serialize};
 
 use super::errors::{FunctionError, ServiceError};
 use super::function::InvokeRequest;
-use super::payload::{new_request_id, read_request_payload, PAYLOAD_LIMIT};
+use super::payload::{new_request_id, read_request_payload};
 use super::Platform;
 use crate::clock::{epoch_millis, UtcTime};
 

@@ -1,5 +1,7 @@
 //! One execution environment: a real child process, its own Runtime API listener, its output, and
-//! the supervisor task that notices when it ends — whether it exited, crashed or was stopped.
+//! the supervision that notices when it ends — whether it exited, crashed or was stopped. It knows
+//! its function only through a [`Launch`]: the function (`function.rs`) admits it to the pool and
+//! reports its life, so this module depends on neither.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -9,7 +11,6 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde::Serialize;
 use tokio::net::unix::pipe;
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
@@ -17,31 +18,21 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::config::FunctionConfig;
-use super::function::Function;
+use super::lifecycle::{Exit, State, StopReason};
+use super::logs::LogSink;
 use super::memory::MemoryProbe;
 use super::output::{Output, Stream};
 use super::pool::Member;
 use super::runtime_api::{InitOutcome, Invocation, RuntimeEndpoint};
 use crate::clock::UtcTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    /// Spawned, not yet at its first `/next`.
-    Starting,
-    Idle,
-    Busy,
-    Stopping,
-}
-
-/// Why an instance ended: a part of the events the browser reads too.
-pub use deck_core::platform_events::StopReason;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exit {
-    pub reason: StopReason,
-    /// `exit status 3`, `signal: killed`…
-    pub status: String,
+/// What an instance needs of its function to start.
+pub struct Launch<'a> {
+    pub config: &'a FunctionConfig,
+    pub arn: &'a str,
+    pub region: &'a str,
+    /// Where its output goes, each line prefixed with the function and instance.
+    pub log: &'a LogSink,
 }
 
 pub struct Instance {
@@ -59,16 +50,15 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Starts a process for `function`, on behalf of invocation `cause`, and admits it to the
-    /// function's pool. The receiver tells when init ends: at the runtime's first `/next`, or with
-    /// its `/init/error`. With `keep_tail`, the log tail starts before the process can print.
+    /// Starts a process. The receiver tells when init ends: at the runtime's first `/next`, or
+    /// with its `/init/error`. With `keep_tail`, the log tail starts before the process can
+    /// print. The [`Process`] must then be supervised, or the instance never ends.
     pub fn spawn(
-        function: &Arc<Function>,
+        launch: Launch<'_>,
         generation: u64,
-        cause: &Arc<str>,
         keep_tail: bool,
-    ) -> io::Result<(Arc<Instance>, oneshot::Receiver<InitOutcome>)> {
-        let config = &function.config;
+    ) -> io::Result<(Arc<Instance>, oneshot::Receiver<InitOutcome>, Process)> {
+        let config = launch.config;
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         listener.set_nonblocking(true)?;
         let runtime_api = listener.local_addr()?;
@@ -86,7 +76,7 @@ impl Instance {
         let mut command = Command::new(&config.binary);
         command
             .env_clear()
-            .envs(lambda_environment(config, &function.region, runtime_api, &log_stream, task_root))
+            .envs(lambda_environment(config, launch.region, runtime_api, &log_stream, task_root))
             .current_dir(task_root)
             .stdin(Stdio::null())
             .stdout(stdout_writer.into_blocking_fd()?)
@@ -106,11 +96,10 @@ impl Instance {
         drop(command);
         let pid = child.id().unwrap_or(0);
 
-        let endpoint =
-            RuntimeEndpoint::new(&function.arn, config.timeout, spawned_at, invocations, init_sender);
+        let endpoint = RuntimeEndpoint::new(launch.arn, config.timeout, spawned_at, invocations, init_sender);
         let runtime_server = tokio::spawn(Arc::new(endpoint).serve(listener));
         let prefix = format!("[{} {id}] ", config.name);
-        let output = Output::new(prefix, function.telemetry.log().clone(), stdout, stderr);
+        let output = Output::new(prefix, launch.log.clone(), stdout, stderr);
         if keep_tail {
             output.start_tail();
         }
@@ -128,16 +117,9 @@ impl Instance {
             exit: watch::Sender::new(None),
             stop: Mutex::new(Some(stop_sender)),
         });
-        // INIT_START goes first; the process's own output is read only after it.
-        function.telemetry.init_start(&function.name, &instance, cause);
-        let readers = [Stream::Stdout, Stream::Stderr].map(|stream| {
-            let output = instance.output.clone();
-            tokio::spawn(async move { output.follow(stream).await })
-        });
-        // Admitted before the supervisor exists, so an instant crash cannot be removed first.
-        function.pool.admit(&instance);
-        tokio::spawn(supervise(function.clone(), instance.clone(), child, stop, runtime_server, readers));
-        Ok((instance, init))
+        let process =
+            Process { instance: instance.clone(), child, stop, runtime_server, readers: Vec::new() };
+        Ok((instance, init, process))
     }
 
     /// Hands an invocation to the runtime's next `/next`. The pool lends an instance to one
@@ -175,6 +157,11 @@ impl Instance {
         exit
     }
 
+    /// Records how the instance ended, for [`Instance::exited`]: the last thing said of it.
+    pub fn ended(&self, exit: Exit) {
+        self.exit.send_replace(Some(exit));
+    }
+
     /// Asks the supervisor to kill the process; the first reason given wins.
     pub fn request_stop(&self, reason: StopReason) {
         self.set_state(State::Stopping);
@@ -200,32 +187,47 @@ impl Member for Instance {
     }
 }
 
-async fn supervise(
-    function: Arc<Function>,
+/// An instance's running process, to supervise until it ends.
+pub struct Process {
     instance: Arc<Instance>,
-    mut child: Child,
+    child: Child,
     stop: oneshot::Receiver<StopReason>,
     runtime_server: JoinHandle<()>,
-    readers: [JoinHandle<()>; 2],
-) {
-    let (status, reason) = tokio::select! {
-        status = child.wait() => (status, StopReason::Exited),
-        Ok(reason) = stop => {
-            kill_group(&mut child, instance.pid);
-            (child.wait().await, reason)
-        }
-    };
-    // Out of the pool at once: no invocation may be handed to a dead instance.
-    function.pool.remove(&instance);
-    runtime_server.abort();
-    // Let the last words reach the log before the shutdown line; a grandchild that kept the
-    // pipes open does not hold the supervisor up.
-    for reader in readers {
-        let _ = tokio::time::timeout(Duration::from_millis(200), reader).await;
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Process {
+    /// Starts copying the process's output to the log (the caller's own lines about the start
+    /// come first).
+    pub fn read_output(&mut self) {
+        self.readers = [Stream::Stdout, Stream::Stderr]
+            .into_iter()
+            .map(|stream| {
+                let output = self.instance.output.clone();
+                tokio::spawn(async move { output.follow(stream).await })
+            })
+            .collect();
     }
-    let exit = Exit { reason, status: describe_exit(status) };
-    function.telemetry.shutdown(&function.name, &instance, &exit);
-    instance.exit.send_replace(Some(exit));
+
+    /// Waits until the process exits, or kills it when a stop is requested. `gone` runs at once
+    /// when it is gone (e.g. to take it out of its pool), before its last output is drained.
+    pub async fn supervise(mut self, gone: impl FnOnce(&Arc<Instance>)) -> Exit {
+        let (status, reason) = tokio::select! {
+            status = self.child.wait() => (status, StopReason::Exited),
+            Ok(reason) = &mut self.stop => {
+                kill_group(&mut self.child, self.instance.pid);
+                (self.child.wait().await, reason)
+            }
+        };
+        gone(&self.instance);
+        self.runtime_server.abort();
+        // Let the last words reach the log before the shutdown line; a grandchild that kept the
+        // pipes open does not hold the supervisor up.
+        for reader in self.readers {
+            let _ = tokio::time::timeout(Duration::from_millis(200), reader).await;
+        }
+        Exit { reason, status: describe_exit(status) }
+    }
 }
 
 /// Kills the instance's process group, while its leader is not yet reaped (so the id cannot have

@@ -5,12 +5,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header::CONTENT_LENGTH, HeaderMap};
 use bytes::{Bytes, BytesMut};
+use deck_core::aws_rules::PAYLOAD_LIMIT;
 use http_body_util::BodyExt;
 
 use super::errors::ServiceError;
-
-/// The most a request or response payload may weigh, like Lambda's synchronous invocations.
-pub const PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
 /// Past the limit, the rest of a body is still read (and dropped) up to this much, so that a
 /// client that sends its whole body before reading the answer gets the 413 rather than a broken

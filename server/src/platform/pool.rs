@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::instance::{State, StopReason};
+use super::lifecycle::{State, StopReason};
 
 /// What the pool needs of an instance.
 pub trait Member {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
+use deck_core::aws_rules::PAYLOAD_LIMIT;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
@@ -22,7 +23,6 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use super::errors::FunctionError;
-use super::payload::PAYLOAD_LIMIT;
 use crate::clock::epoch_millis;
 
 /// What the runtime answers: the response payload, or the error it reported.

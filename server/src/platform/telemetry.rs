@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::events::{EventBus, EventKind, InvokeStatus, PlatformEvent};
-use super::instance::{Exit, Instance};
+use super::instance::Instance;
+use super::lifecycle::Exit;
 use super::logs::LogSink;
 use super::report::{Report, Status};
 use crate::clock::{epoch_millis, UtcTime};
