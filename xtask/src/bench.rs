@@ -25,8 +25,8 @@ use deck_core::PanelKind;
 
 use crate::cmd::target_dir;
 use crate::cmd::{run, step};
+use crate::site::dist;
 use crate::tools::Tools;
-use crate::web::dist;
 use browser::BrowserDriver;
 use transfer::{transfer, transfer_row};
 
@@ -244,7 +244,7 @@ pub fn part(tools: &Tools, part: Part) -> Result<()> {
     let work = std::path::absolute(target_dir().join("bench"))?;
     let rows = match part {
         Part::S3 => {
-            crate::web::build_server()?;
+            crate::lambda::build_native()?;
             step(S3_STEP);
             storage::figures(&work)?
         }
@@ -274,7 +274,7 @@ struct Sites {
 /// Release server and demo function, the browser driver, the three decks (the talk and two
 /// generated ones) and their reveal.js twins.
 fn build(tools: &Tools, work: &Path) -> Result<Sites> {
-    crate::web::build_server()?;
+    crate::lambda::build_native()?;
     step("building the browser driver");
     run(Command::new("cargo").args(["build", "-p", "deck-e2e", "--bin", "browser_bench"]))?;
 

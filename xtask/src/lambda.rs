@@ -98,6 +98,22 @@ pub fn lambda_zip(function: Function, arch: Arch) -> Result<PathBuf> {
     Ok(zip)
 }
 
+/// The server and the demo functions as this machine's ordinary release builds: what `serve`,
+/// `dev`, the bench and the end-to-end tests run.
+pub fn build_native() -> Result<()> {
+    step("building the server and the demo functions (release)");
+    run(Command::new("cargo").args([
+        "build",
+        "--release",
+        "-p",
+        "serverless-deck",
+        "-p",
+        "hello-lambda",
+        "-p",
+        "thumbnail-lambda",
+    ]))
+}
+
 /// Builds `binary` of `package` as a static, stripped musl executable for `arch` (a Lambda
 /// `bootstrap`, or the release server) and returns its path. `c_code`: its dependencies compile
 /// C, which clang does for either target.

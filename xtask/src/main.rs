@@ -107,7 +107,7 @@ fn main() -> Result<()> {
         Command::Setup => tools::setup(cli.toolchain, tools::Needs::ALL).map(drop),
         Command::Dist { public_url, lambda, out } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;
-            web::dist(&tools, &public_url, lambda.as_deref(), &out)
+            site::dist(&tools, &public_url, lambda.as_deref(), &out)
         }
         Command::Serve { addr, follow } => {
             let tools = tools::setup(cli.toolchain, tools::Needs::BUILD)?;

@@ -35,11 +35,11 @@ pub fn pdf(tools: &Tools, options: &PdfOptions) -> Result<()> {
         }
         None => {
             let dist = crate::cmd::target_dir().join("pdf-dist");
-            web::dist(tools, "/", None, &dist)?;
+            crate::site::dist(tools, "/", None, &dist)?;
             dist
         }
     };
-    web::build_server()?;
+    crate::lambda::build_native()?;
     let server = DeckServer::start(&dist)?;
     // Print snapshots of the deck (see src/print.rs): they settle, so Chromium can print them.
     let query = if options.notes { "?print-notes" } else { "?print" };

@@ -25,7 +25,7 @@ pub fn binary_path(out: &Path, arch: Arch) -> PathBuf {
 /// Builds the deck once, then one release binary per architecture.
 pub fn release(tools: &Tools, archs: &[Arch]) -> Result<Vec<PathBuf>> {
     let dist = out_dir().join("dist");
-    crate::web::dist(tools, "/", None, &dist)?;
+    crate::site::dist(tools, "/", None, &dist)?;
     archs.iter().map(|&arch| bundle(&dist, Link::Static(arch), &out_dir())).collect()
 }
 
@@ -51,7 +51,7 @@ impl Link {
     fn binary(self, package: &str, binary: &str, c_code: bool) -> Result<PathBuf> {
         match self {
             Link::Static(arch) => lambda::static_binary(package, binary, arch, c_code),
-            // `web::build_server` has built them all.
+            // `lambda::build_native` has built them all.
             Link::Host => Ok(target_dir().join("release").join(binary)),
         }
     }
@@ -71,7 +71,7 @@ pub fn for_this_machine(dist: &Path) -> Result<PathBuf> {
 /// The release binary: the server with `dist` and the functions appended.
 pub fn bundle(dist: &Path, link: Link, out: &Path) -> Result<PathBuf> {
     if let Link::Host = link {
-        crate::web::build_server()?;
+        lambda::build_native()?;
     }
     let arch = link.arch();
     let server = link.binary("serverless-deck", "serverless-deck", false)?;

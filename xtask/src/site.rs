@@ -14,8 +14,7 @@ use anyhow::{bail, Context, Result};
 use deck_core::{page, Deck, PanelKind};
 use sha2::{Digest, Sha256};
 
-use crate::cmd::target_dir;
-use crate::cmd::{run, step};
+use crate::cmd::{run, step, target_dir};
 use crate::tools::{Tools, WasmToolchain};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -40,12 +39,16 @@ struct App {
     wasm: String,
 }
 
-pub fn dist(tools: &Tools, public_url: &str, lambda: Option<&str>, slides: &Path, out: &Path) -> Result<()> {
+/// The static site, deployable to any static host, also under a sub-path; `lambda` bakes in a
+/// deployed function. The slides are `slides/`, or the folder `DECK_SLIDES` names.
+pub fn dist(tools: &Tools, public_url: &str, lambda: Option<&str>, out: &Path) -> Result<()> {
     if !public_url.starts_with('/') || !public_url.ends_with('/') {
         bail!("--public-url must start and end with `/`, e.g. /talk/ (got `{public_url}`)");
     }
+    let slides = std::env::var_os("DECK_SLIDES").map_or_else(|| PathBuf::from("slides"), PathBuf::from);
+    step(&format!("building the deck into {} (public URL {public_url})", out.display()));
     // The slides first: a bad one fails in a second, not after the wasm build.
-    let mut deck = compile(slides, Path::new("assets"))?;
+    let mut deck = compile(&slides, Path::new("assets"))?;
     if let Some(url) = lambda {
         deck.meta.lambda = Some(checked_lambda(url)?);
     }

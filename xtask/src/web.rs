@@ -5,6 +5,8 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 use crate::cmd::{run, step, target_dir};
+use crate::lambda::build_native;
+use crate::site::dist;
 use crate::tools::Tools;
 
 pub fn check_slides() -> Result<()> {
@@ -27,33 +29,11 @@ pub fn check_slides() -> Result<()> {
     }
 }
 
-/// The static site (see `site.rs`), deployable to any static host, also under a sub-path:
-/// `DECK_SLIDES` names another slides folder.
-pub fn dist(tools: &Tools, public_url: &str, lambda: Option<&str>, out: &Path) -> Result<()> {
-    let slides = std::env::var_os("DECK_SLIDES").map_or_else(|| PathBuf::from("slides"), PathBuf::from);
-    step(&format!("building the deck into {} (public URL {public_url})", out.display()));
-    crate::site::dist(tools, public_url, lambda, &slides, out)
-}
-
 /// Trunk, with its post-build hook pointed at this xtask (see Trunk.toml).
 fn trunk(tools: &Tools) -> Result<Command> {
     let mut trunk = tools.wasm_command("trunk");
     trunk.env("DECK_PAGES", std::env::current_exe().context("finding the xtask binary")?);
     Ok(trunk)
-}
-
-pub(crate) fn build_server() -> Result<()> {
-    step("building the server and the demo Lambda (release)");
-    run(Command::new("cargo").args([
-        "build",
-        "--release",
-        "-p",
-        "serverless-deck",
-        "-p",
-        "hello-lambda",
-        "-p",
-        "thumbnail-lambda",
-    ]))
 }
 
 pub(crate) fn server_command(addr: &str, dist: &Path) -> Command {
@@ -65,7 +45,7 @@ pub(crate) fn server_command(addr: &str, dist: &Path) -> Command {
 pub fn serve(tools: &Tools, addr: &str, follow: &str) -> Result<()> {
     let out = PathBuf::from("dist");
     dist(tools, "/", None, &out)?;
-    build_server()?;
+    build_native()?;
     step(&format!("serving the deck with the local Lambda platform on http://{addr}/ (Ctrl-C stops)"));
     run(server_command(addr, &out).args(["--follow", follow]))
 }
@@ -78,7 +58,7 @@ pub fn dev(tools: &Tools, addr: &str) -> Result<()> {
         run(tools.wasm_command("cargo").args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
     }
     let (host, port) = addr.rsplit_once(':').context("--addr must be HOST:PORT")?;
-    build_server()?;
+    build_native()?;
     // The platform's port is fixed because Trunk.toml's proxy entries name it.
     let mut platform = server_command("127.0.0.1:8081", Path::new("dist")).spawn()?;
     step(&format!("dev server on http://{addr}/ — edits to src/, slides/ and assets/ rebuild and reload"));
@@ -110,7 +90,7 @@ pub fn test(tools: &Tools) -> Result<()> {
     dist(tools, "/", None, &out)?;
     let sub_path = target_dir().join("e2e-dist-talk");
     dist(tools, "/talk/", None, &sub_path)?;
-    build_server()?;
+    build_native()?;
     // The deploy checks build the functions' static binaries, which the release binary carries.
     crate::lambda::test_deploy()?;
     let release = crate::release::for_this_machine(&out)?;
