@@ -6,6 +6,7 @@ use deck_core::page::{
     APP_STATE_ATTR, ATTR_PANEL, ATTR_PARAMS, ATTR_SOURCE, ATTR_STEP, ATTR_STEPS, ATTR_TITLE, STATIC_ATTR,
     TALK_ID,
 };
+use deck_core::panels::UnknownName;
 use deck_core::{Block, Content, Deck, Meta, PanelKind, PanelSpec, Slide, Source};
 use leptos::prelude::document;
 use wasm_bindgen::JsCast;
@@ -93,7 +94,11 @@ fn read_slide(section: &Element, number: usize) -> Result<Slide, PageError> {
 
 /// A panel's place: its kind and parameters, checked by the same rules as at build time.
 fn read_panel(panel: &Element) -> Result<PanelSpec, String> {
-    let kind: PanelKind = panel.get_attribute(ATTR_PANEL).unwrap_or_default().parse()?;
+    let kind: PanelKind = panel
+        .get_attribute(ATTR_PANEL)
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: UnknownName| e.to_string())?;
     let pairs = dom::parse_query(&panel.get_attribute(ATTR_PARAMS).unwrap_or_default());
     PanelSpec::new(kind, pairs).map_err(|errors| {
         let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();

@@ -80,7 +80,7 @@ async fn send(url: &str, request: RequestBuilder, body: Option<String>) -> Resul
         if timed_out.get() {
             CallError::Timeout { url: url.to_owned(), seconds: TIMEOUT.as_secs() }
         } else {
-            CallError::Unreachable { url: url.to_owned(), detail }
+            CallError::Unreachable { url: url.to_owned(), detail: detail.to_string() }
         }
     })?;
     if !(200..300).contains(&status) {
@@ -93,13 +93,12 @@ async fn send(url: &str, request: RequestBuilder, body: Option<String>) -> Resul
 }
 
 /// Status and body text, or the browser's reason for failing.
-async fn exchange(request: RequestBuilder, body: Option<String>) -> Result<(u16, String), String> {
-    let sent = match body {
-        Some(body) => request.body(body).map_err(|e| e.to_string())?.send().await,
-        None => request.send().await,
+async fn exchange(request: RequestBuilder, body: Option<String>) -> Result<(u16, String), gloo_net::Error> {
+    let response = match body {
+        Some(body) => request.body(body)?.send().await?,
+        None => request.send().await?,
     };
-    let response = sent.map_err(|e| e.to_string())?;
-    let text = response.text().await.map_err(|e| e.to_string())?;
+    let text = response.text().await?;
     Ok((response.status(), text))
 }
 

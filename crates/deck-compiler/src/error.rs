@@ -25,7 +25,7 @@ pub enum ErrorKind {
     #[error("front matter: {0}")]
     FrontMatter(String),
     #[error("{0}")]
-    UnknownPanelKind(String),
+    UnknownPanelKind(deck_core::panels::UnknownName),
     #[error("a panel block needs a kind: ```panel invoke|cold-start|cost|thumbnails")]
     MissingPanelKind,
     #[error("panel line must be `key = value`, found `{0}`")]

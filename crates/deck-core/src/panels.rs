@@ -79,12 +79,12 @@ impl fmt::Display for PanelKind {
 }
 
 impl FromStr for PanelKind {
-    // Text: the deck compiler and the page reader pass it on as their own message.
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        PanelKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            UnknownName::new("panel kind", s, &PanelKind::ALL.map(PanelKind::name)).to_string()
-        })
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        PanelKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| UnknownName::new("panel kind", s, &PanelKind::ALL.map(PanelKind::name)))
     }
 }
 
@@ -275,7 +275,7 @@ mod tests {
         for kind in PanelKind::ALL {
             assert_eq!(kind.name().parse::<PanelKind>(), Ok(kind));
         }
-        let err = "chart".parse::<PanelKind>().unwrap_err();
+        let err = "chart".parse::<PanelKind>().unwrap_err().to_string();
         assert!(err.contains("unknown panel kind `chart`") && err.contains("cold-start"), "{err}");
     }
 
