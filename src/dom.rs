@@ -97,6 +97,21 @@ pub async fn sleep(duration: std::time::Duration) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// What the browser said when it refused a call (a thrown `Error`'s message, else the value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BrowserError(String);
+
+impl From<wasm_bindgen::JsValue> for BrowserError {
+    fn from(value: wasm_bindgen::JsValue) -> Self {
+        let text = match value.dyn_ref::<js_sys::Error>() {
+            Some(error) => String::from(error.message()),
+            None => value.as_string().unwrap_or_else(|| format!("{value:?}")),
+        };
+        BrowserError(text)
+    }
+}
+
 /// What an [`EventStream`] reports.
 pub enum StreamEvent {
     Open,
@@ -124,10 +139,9 @@ impl EventStream {
         url: &str,
         events: &[&str],
         handle: impl Fn(StreamEvent) + 'static,
-    ) -> Result<EventStream, String> {
+    ) -> Result<EventStream, BrowserError> {
         use wasm_bindgen::closure::Closure;
-        let source =
-            web_sys::EventSource::new(url).map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+        let source = web_sys::EventSource::new(url)?;
         let handle = std::rc::Rc::new(handle);
         let on_data = Closure::<dyn FnMut(_)>::new({
             let handle = handle.clone();

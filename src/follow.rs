@@ -15,7 +15,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use deck_core::sync::{FollowReply, Message, Outbox, POSITION_KEY};
+use deck_core::sync::{FollowReply, Join, Message, Outbox, POSITION_KEY};
 use deck_core::Position;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -343,23 +343,25 @@ pub fn FollowBar(ctx: DeckContext) -> impl IntoView {
     }
 }
 
-/// How to join, as the server says (`GET /api/follow/join`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Join {
-    url: String,
-    followers: usize,
+/// Why the join dialog has no address to show.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum JoinError {
+    #[error(
+        "This server has no follow mode. To let the room follow on their devices, start it on the \
+         room's network: cargo xtask serve --addr 0.0.0.0:8080"
+    )]
+    NoFollowMode,
+    #[error("The server's answer is not understood: {0}")]
+    NotUnderstood(String),
+    #[error(transparent)]
+    Call(CallError),
 }
 
-async fn ask_how_to_join() -> Result<Join, String> {
+async fn ask_how_to_join() -> Result<Join, JoinError> {
     match http::get_json(JOIN_URL, &[]).await {
-        Ok(reply) => serde_json::from_value(reply.body)
-            .map_err(|e| format!("The server's answer is not understood: {e}")),
-        Err(CallError::Status { status: 404, .. }) => {
-            Err("This server has no follow mode. To let the room follow on their devices, start it on the \
-             room's network: cargo xtask serve --addr 0.0.0.0:8080"
-                .into())
-        }
-        Err(error) => Err(error.to_string()),
+        Ok(reply) => serde_json::from_value(reply.body).map_err(|e| JoinError::NotUnderstood(e.to_string())),
+        Err(CallError::Status { status: 404, .. }) => Err(JoinError::NoFollowMode),
+        Err(error) => Err(JoinError::Call(error)),
     }
 }
 
@@ -367,7 +369,7 @@ async fn ask_how_to_join() -> Result<Join, String> {
 #[component]
 pub fn JoinDialog(ctx: DeckContext) -> impl IntoView {
     let state = ctx.dialog;
-    let join = RwSignal::new(None::<Result<Join, String>>);
+    let join = RwSignal::new(None::<Result<Join, JoinError>>);
     // Asked afresh at each opening: the number of followers changes.
     Effect::new(move |_| {
         if state.get() == Some(Dialog::Join) {
@@ -395,7 +397,9 @@ pub fn JoinDialog(ctx: DeckContext) -> impl IntoView {
             }
             .into_any()
         }
-        Some(Err(problem)) => view! { <p class="join-note" role="alert">{problem}</p> }.into_any(),
+        Some(Err(problem)) => {
+            view! { <p class="join-note" role="alert">{problem.to_string()}</p> }.into_any()
+        }
     };
     view! {
         <Modal state kind=Dialog::Join label="Follow along" class="join">

@@ -6,7 +6,7 @@ use deck_core::page::{
     APP_STATE_ATTR, ATTR_PANEL, ATTR_PARAMS, ATTR_SOURCE, ATTR_STEP, ATTR_STEPS, ATTR_TITLE, STATIC_ATTR,
     TALK_ID,
 };
-use deck_core::panels::UnknownName;
+use deck_core::panels::{ParamError, UnknownName};
 use deck_core::{Block, Content, Deck, Meta, PanelKind, PanelSpec, Slide, Source};
 use leptos::prelude::document;
 use wasm_bindgen::JsCast;
@@ -22,6 +22,14 @@ pub enum PageError {
     NoSlides,
     #[error("slide {slide} in this page is damaged: {what}")]
     Damaged { slide: usize, what: String },
+    #[error("slide {slide} in this page is damaged: {source}")]
+    UnknownPanel { slide: usize, source: UnknownName },
+    #[error("slide {slide} in this page is damaged: its {kind} panel has bad parameters: {}", list(.errors))]
+    BadPanel { slide: usize, kind: PanelKind, errors: Vec<ParamError> },
+}
+
+fn list(errors: &[ParamError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 /// The deck of this page.
@@ -70,7 +78,7 @@ fn read_slide(section: &Element, number: usize) -> Result<Slide, PageError> {
         let step = step.parse().map_err(|_| damaged(format!("a block's `{ATTR_STEP}` is `{step}`")))?;
         let panel = block.first_element_child().filter(|child| child.has_attribute(ATTR_PANEL));
         let content = match panel {
-            Some(panel) => Content::Panel(read_panel(&panel).map_err(damaged)?),
+            Some(panel) => Content::Panel(read_panel(&panel, number)?),
             None => Content::Html(block.inner_html()),
         };
         blocks.push(Block { step, content });
@@ -93,17 +101,14 @@ fn read_slide(section: &Element, number: usize) -> Result<Slide, PageError> {
 }
 
 /// A panel's place: its kind and parameters, checked by the same rules as at build time.
-fn read_panel(panel: &Element) -> Result<PanelSpec, String> {
+fn read_panel(panel: &Element, slide: usize) -> Result<PanelSpec, PageError> {
     let kind: PanelKind = panel
         .get_attribute(ATTR_PANEL)
         .unwrap_or_default()
         .parse()
-        .map_err(|e: UnknownName| e.to_string())?;
+        .map_err(|source| PageError::UnknownPanel { slide, source })?;
     let pairs = dom::parse_query(&panel.get_attribute(ATTR_PARAMS).unwrap_or_default());
-    PanelSpec::new(kind, pairs).map_err(|errors| {
-        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("its {kind} panel has bad parameters: {}", errors.join("; "))
-    })
+    PanelSpec::new(kind, pairs).map_err(|errors| PageError::BadPanel { slide, kind, errors })
 }
 
 /// Removes what the page showed before the app drew its own (the talk, an embed's

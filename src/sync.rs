@@ -31,6 +31,8 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::dom::BrowserError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("ignored a sync message that is not one: {source}")]
@@ -39,8 +41,8 @@ pub enum SyncError {
     BadValue { key: String, source: serde_json::Error },
     #[error("shared state `{key}` is used with two different types; this copy is not shared")]
     TypeClash { key: String },
-    #[error("cannot open the BroadcastChannel `{name}`: {reason}")]
-    Channel { name: String, reason: String },
+    #[error("cannot open the channel `{name}`: {reason}")]
+    Channel { name: String, reason: BrowserError },
 }
 
 /// A way to reach the deck's other windows.
@@ -304,10 +306,8 @@ pub struct BroadcastTransport {
 
 impl BroadcastTransport {
     pub fn open(name: &str, inbox: Inbox) -> Result<BroadcastTransport, SyncError> {
-        let channel = web_sys::BroadcastChannel::new(name).map_err(|e| SyncError::Channel {
-            name: name.to_string(),
-            reason: e.as_string().unwrap_or_else(|| format!("{e:?}")),
-        })?;
+        let channel = web_sys::BroadcastChannel::new(name)
+            .map_err(|e| SyncError::Channel { name: name.to_string(), reason: e.into() })?;
         let on_message = Closure::<dyn FnMut(_)>::new(move |event: web_sys::MessageEvent| {
             if let Some(text) = event.data().as_string() {
                 inbox.deliver(&text);

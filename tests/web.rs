@@ -70,8 +70,19 @@ fn a_damaged_page_is_named_not_a_panic() {
     let error = read_talk(&host, String::new()).unwrap_err().to_string();
     assert!(error.contains("slide 1") && error.contains("`data-steps` is `many`"), "{error}");
     host.set_inner_html(&page::body_html(&talk()).replace("requests=3000000", "requests=lots"));
-    let error = read_talk(&host, String::new()).unwrap_err().to_string();
+    let error = read_talk(&host, String::new()).unwrap_err();
+    assert!(
+        matches!(&error, PageError::BadPanel { slide: 2, kind: PanelKind::Cost, errors } if errors.len() == 1)
+    );
+    let error = error.to_string();
     assert!(error.contains("slide 2") && error.contains("`requests` must be a number"), "{error}");
+    host.set_inner_html(&page::body_html(&talk()).replace("data-panel=\"cost\"", "data-panel=\"costs\""));
+    let error = read_talk(&host, String::new()).unwrap_err();
+    assert!(
+        matches!(&error, PageError::UnknownPanel { slide: 2, source } if source.name == "costs"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("unknown panel kind `costs`"), "{error}");
     host.remove();
 }
 

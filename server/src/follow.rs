@@ -23,9 +23,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use deck_core::routes::{FOLLOW_EVENTS_ROUTE, FOLLOW_JOIN_QR_ROUTE, FOLLOW_JOIN_ROUTE, FOLLOW_ROUTE};
-use deck_core::sync::{FollowReply, Message, SharedState};
+use deck_core::sync::{FollowReply, Join, Message, SharedState};
 use futures_util::stream::{self, Stream};
-use serde::Serialize;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -213,13 +212,6 @@ pub fn router(room: Arc<Room>, token: ControlToken) -> Router {
         .route(FOLLOW_JOIN_ROUTE, get(join))
         .route(FOLLOW_JOIN_QR_ROUTE, get(join_qr))
         .with_state(room)
-}
-
-/// How to join, for the deck's "follow along" dialog.
-#[derive(Debug, Serialize)]
-struct Join {
-    url: String,
-    followers: usize,
 }
 
 fn host(headers: &HeaderMap) -> Option<&str> {

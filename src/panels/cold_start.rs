@@ -2,108 +2,36 @@
 //! calls to watch the platform scale out, a chart of every call's latency with p50/p95, the
 //! function's own init time, our measured cold start placed among AWS's published init
 //! durations, and — locally — the instances live.
+use deck_core::cold_start::{
+    cold_penalty_ms, stats_line, Burst, Run, Runs, Sample, Series, PUBLISHED_INIT_MS, PUBLISHED_SOURCE,
+};
 use deck_core::demo::Greeting;
+use deck_core::endpoint::{Endpoint, LOCAL};
+use deck_core::units::{axis_ms, format_ms};
 use deck_core::{PanelKind, PanelSpec};
 use futures_util::future::join_all;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::chart::{column_chart, percentile, Column, Guide};
-use super::endpoint::{Endpoint, EndpointSettings, PanelEndpoint, LOCAL};
+use super::endpoint::{EndpointSettings, PanelEndpoint};
 use super::http::{self, CallError, Reply};
 use super::timeline::instance_timeline;
 use super::ui::{bind_attr, bind_checked, bind_flag, bind_text, bind_value, el, render_into, El, UserEvent};
-use super::{call_failure, format_ms, header, state_key, text_field, Body};
+use super::{call_failure, header, state_key, text_field, Body};
 use crate::sync::shared_signal;
 
 /// Each burst call sleeps this long in the function, so the calls overlap and need instances of
 /// their own.
 const BURST_SLEEP_MS: &str = "300";
 
-/// Published init durations on AWS: maxday/lambda-perf, zip packages, 128 MB, x86_64, data of
-/// 2026-08-22.
-pub const PUBLISHED_INIT_MS: [(&str, f64); 7] = [
-    ("Rust", 15.5),
-    ("C++", 17.4),
-    ("Go", 49.2),
-    ("Python 3.13", 91.1),
-    ("Node.js 22", 137.1),
-    ("Java 25", 185.3),
-    (".NET 8", 248.0),
-];
-const PUBLISHED_SOURCE: &str = "https://maxday.github.io/lambda-perf/";
-
-/// One answered call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
-    pub latency_ms: f64,
-    pub cold: bool,
-    pub instance_id: String,
-    /// The function's own measure of its init (process start to ready).
-    pub init_ms: Option<f64>,
-}
-
-impl Sample {
-    /// The demo function's answer from `url`, measured; any other answer is an error, never a
-    /// call counted as warm.
-    fn of(reply: &Reply, url: &str) -> Result<Sample, CallError> {
-        let greeting = Greeting::deserialize(&reply.body)
-            .map_err(|error| CallError::NotTheDemo { url: url.to_owned(), problem: error.to_string() })?;
-        Ok(Sample {
-            latency_ms: reply.latency_ms,
-            cold: greeting.cold_start,
-            instance_id: greeting.instance_id,
-            init_ms: Some(greeting.init_ms),
-        })
-    }
-}
-
-/// A run of sequential calls, possibly still going.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Series {
-    pub endpoint: String,
-    pub planned: u32,
-    pub forced_cold: bool,
-    pub samples: Vec<Sample>,
-}
-
-/// A set of concurrent calls and what answered them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Burst {
-    pub endpoint: String,
-    pub calls: u32,
-    pub samples: Vec<Sample>,
-    /// Why the calls that failed did (throttling, for one).
-    pub failures: Vec<String>,
-}
-
-impl Burst {
-    pub fn distinct_instances(&self) -> usize {
-        let mut seen: Vec<&str> = Vec::new();
-        for sample in &self.samples {
-            if !seen.contains(&sample.instance_id.as_str()) {
-                seen.push(&sample.instance_id);
-            }
-        }
-        seen.len()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Run {
-    Series,
-    Burst,
-}
-
-/// What the panel has measured and is doing (one shared value, so mirrors get it whole).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Runs {
-    pub running: Option<Run>,
-    pub series: Option<Series>,
-    pub burst: Option<Burst>,
-    /// The run that failed and why, so Retry runs it again.
-    pub failure: Option<(Run, String)>,
+/// The demo function's answer from `url`, measured; any other answer is an error, never a call
+/// counted as warm.
+fn sample_of(reply: Reply, url: &str) -> Result<Sample, CallError> {
+    let greeting = Greeting::deserialize(reply.body)
+        .map_err(|error| CallError::NotTheDemo { url: url.to_owned(), problem: error.to_string() })?;
+    Ok(Sample::of(greeting, reply.latency_ms))
 }
 
 pub fn build(spec: &PanelSpec, id: &str) -> Body {
@@ -310,7 +238,7 @@ async fn call_series(
             http::post(&recycle, token.as_deref(), None).await?;
         }
         let reply = http::get_json(&url, &[("name", "cold-start")]).await?;
-        let sample = Sample::of(&reply, &url)?;
+        let sample = sample_of(reply, &url)?;
         runs.update(|r| {
             if let Some(series) = &mut r.series {
                 series.samples.push(sample);
@@ -330,7 +258,7 @@ async fn call_burst(endpoint: &Endpoint, size: u32, runs: RwSignal<Runs>) -> Opt
     let mut failures = Vec::new();
     for reply in replies {
         match reply {
-            Ok(reply) => match Sample::of(&reply, &url) {
+            Ok(reply) => match sample_of(reply, &url) {
                 Ok(sample) => samples.push(sample),
                 Err(error) => failures.push(error.to_string()),
             },
@@ -410,48 +338,8 @@ fn draw_series(series: &Series, running: bool) -> El {
         .child(el("p").class("stats").attr("data-testid", "series-stats").text(&stats_line(&series.samples)))
 }
 
-/// Medians of cold and warm calls, and the init the function reported.
-fn stats_line(samples: &[Sample]) -> String {
-    let median = |cold: bool| {
-        let values: Vec<f64> = samples.iter().filter(|s| s.cold == cold).map(|s| s.latency_ms).collect();
-        let kind = if cold { "cold" } else { "warm" };
-        percentile(&values, 50.0).map(|m| format!("{kind} {} (median of {})", format_ms(m), values.len()))
-    };
-    let init = measured_init_ms(samples).map(|ms| format!("function's own init {}", format_ms(ms)));
-    [median(true), median(false), init].into_iter().flatten().collect::<Vec<_>>().join(" · ")
-}
-
-fn axis_ms(ms: f64) -> String {
-    format!("{ms} ms")
-}
-
-/// Our cold start as the panel measures it: how much longer the median cold call took than the
-/// median warm one — what a cold start adds, comparable to the init durations AWS reports.
-pub fn cold_penalty_ms(samples: &[Sample]) -> Option<f64> {
-    let median = |cold: bool| {
-        let latencies: Vec<f64> = samples.iter().filter(|s| s.cold == cold).map(|s| s.latency_ms).collect();
-        percentile(&latencies, 50.0)
-    };
-    Some((median(true)? - median(false)?).max(0.0))
-}
-
-/// The median init time the function reported on its cold calls.
-pub fn measured_init_ms(samples: &[Sample]) -> Option<f64> {
-    let inits: Vec<f64> = samples.iter().filter(|s| s.cold).filter_map(|s| s.init_ms).collect();
-    percentile(&inits, 50.0)
-}
-
 fn describe_burst(burst: &Burst) -> El {
-    let cold = burst.samples.iter().filter(|s| s.cold).count();
-    let slowest = burst.samples.iter().map(|s| s.latency_ms).fold(0.0, f64::max);
     let instances = burst.distinct_instances();
-    let summary = format!(
-        "Burst of {}: {} answered by {instances} instance{} ({cold} cold), slowest {}",
-        burst.calls,
-        burst.samples.len(),
-        if instances == 1 { "" } else { "s" },
-        format_ms(slowest),
-    );
     // Over plain HTTP a browser opens at most six connections to one server.
     let capped = burst.endpoint == LOCAL && instances < burst.calls as usize;
     let browser_limit = capped.then(|| {
@@ -466,7 +354,9 @@ fn describe_burst(burst: &Burst) -> El {
         .attr("data-testid", "burst")
         .attr("data-instances", &instances.to_string())
         .child(
-            el("p").text(&summary).child(el("span").class("muted").text(&format!(" · {}", burst.endpoint))),
+            el("p")
+                .text(&burst.summary())
+                .child(el("span").class("muted").text(&format!(" · {}", burst.endpoint))),
         )
         .maybe(browser_limit)
         .maybe(failed)

@@ -8,6 +8,7 @@ use deck_core::panels::ParamType;
 use deck_core::pricing::{
     self, cents, CostInputs, CostParam, CostPoint, CHART_MAX_REQUESTS, CHART_MIN_REQUESTS, PRICE_SOURCES,
 };
+use deck_core::units::{axis_usd, compact_count, memory_label};
 use deck_core::{PanelKind, PanelSpec, ParamError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -326,42 +327,4 @@ async fn write_clipboard(text: &str) -> bool {
         return false;
     }
     wasm_bindgen_futures::JsFuture::from(navigator.clipboard().write_text(text)).await.is_ok()
-}
-
-/// `3 M`, `8.1 M`, `450 k`, `12 B`.
-pub fn compact_count(n: f64) -> String {
-    let (scaled, unit) = [(1e12, " T"), (1e9, " B"), (1e6, " M"), (1e3, " k")]
-        .into_iter()
-        .find(|(scale, _)| n >= *scale)
-        .map_or((n, ""), |(scale, unit)| (n / scale, unit));
-    let number = if scaled < 10.0 { compact_number(scaled) } else { format!("{scaled:.0}") };
-    format!("{number}{unit}")
-}
-
-fn memory_label(mb: u32) -> String {
-    if mb < 1024 {
-        mb.to_string()
-    } else {
-        format!("{}G", compact_number(f64::from(mb) / 1024.0))
-    }
-}
-
-/// `1`, `1.7`, `10`: one decimal only when it says something.
-fn compact_number(x: f64) -> String {
-    let rounded = (x * 10.0).round() / 10.0;
-    if rounded.fract() == 0.0 {
-        format!("{rounded:.0}")
-    } else {
-        format!("{rounded:.1}")
-    }
-}
-
-fn axis_usd(usd: f64) -> String {
-    match usd {
-        usd if usd >= 1e6 => format!("${}M", compact_number(usd / 1e6)),
-        usd if usd >= 1e3 => format!("${}k", compact_number(usd / 1e3)),
-        usd if usd >= 1.0 => format!("${}", compact_number(usd)),
-        usd if usd > 0.0 => format!("${usd:.2}"),
-        _ => "$0".to_owned(),
-    }
 }

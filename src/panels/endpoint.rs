@@ -4,81 +4,15 @@
 //! (localStorage), else by the panel's own `lambda` parameter, else by the site's default (its
 //! pages' `<meta name="deck-lambda">`: `lambda:` in the front matter, `cargo xtask dist
 //! --lambda`). Every panel names the one it calls: "local", or "AWS <region>".
-use deck_core::{routes, PanelKind, PanelSpec};
+use deck_core::endpoint::{Endpoint, DEFAULT_FUNCTION};
+use deck_core::panels::ParamError;
+use deck_core::{PanelKind, PanelSpec};
 use leptos::prelude::*;
 
 use super::ui::{bind_attr, bind_flag, bind_text, bind_value, el, El, UserEvent};
 use crate::dom;
 
-/// The demo function of `demos/functions.toml`, when a panel names none.
-pub const DEFAULT_FUNCTION: &str = "hello";
 const STORAGE_KEY: &str = "serverless-deck.lambda";
-
-/// How the panels name the local platform.
-pub const LOCAL: &str = "local";
-
-/// Where a panel's calls go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// A function of the local platform, by name.
-    Local { function: String },
-    /// A deployed Function URL (or anything that answers like the demo function).
-    Remote { url: String },
-}
-
-impl Endpoint {
-    pub fn invoke_url(&self) -> String {
-        match self {
-            Endpoint::Local { function } => routes::function_url(function),
-            Endpoint::Remote { url } => url.clone(),
-        }
-    }
-
-    /// The local platform's control endpoint that makes the next call cold; AWS has none.
-    pub fn recycle_url(&self) -> Option<String> {
-        match self {
-            Endpoint::Local { function } => Some(routes::recycle_route(function)),
-            Endpoint::Remote { .. } => None,
-        }
-    }
-
-    pub fn is_local(&self) -> bool {
-        matches!(self, Endpoint::Local { .. })
-    }
-
-    /// "local", "AWS eu-west-1" for a Function URL, else the host called.
-    pub fn label(&self) -> String {
-        match self {
-            Endpoint::Local { .. } => LOCAL.to_owned(),
-            Endpoint::Remote { url } => match aws_region(url) {
-                Some(region) => format!("AWS {region}"),
-                None => host(url).unwrap_or(url).to_owned(),
-            },
-        }
-    }
-}
-
-/// The host of an absolute http(s) URL, without user info or port.
-pub fn host(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    let host = if host_port.starts_with('[') {
-        host_port.split_inclusive(']').next()?
-    } else {
-        host_port.split(':').next()?
-    };
-    (!host.is_empty()).then_some(host)
-}
-
-/// The region of an AWS Lambda Function URL, `https://<url-id>.lambda-url.<region>.on.aws/`.
-pub fn aws_region(url: &str) -> Option<&str> {
-    let host = host(url)?;
-    let (_, region) = host.split_once(".lambda-url.")?;
-    let region = region.strip_suffix(".on.aws")?;
-    let well_formed = !region.is_empty() && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    well_formed.then_some(region)
-}
 
 /// A choice made for the whole page, overriding the panels' own `lambda` parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,12 +21,19 @@ pub enum Choice {
     Url(String),
 }
 
+/// A Function URL the panels would not call, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("The URL {}", .0.message)]
+pub struct BadUrl(ParamError);
+
 /// Checks a Function URL by the same rule as the panels' `lambda` parameter.
-pub fn check_url(url: &str) -> Result<String, String> {
+pub fn check_url(url: &str) -> Result<String, BadUrl> {
     let url = url.trim();
     match PanelSpec::new(PanelKind::Invoke, [("lambda", url)]) {
         Ok(_) => Ok(url.to_owned()),
-        Err(errors) => Err(errors.first().map_or_else(String::new, |e| format!("The URL {}", e.message))),
+        Err(errors) => {
+            Err(BadUrl(errors.into_iter().next().unwrap_or_else(|| ParamError::new("lambda", "is refused"))))
+        }
     }
 }
 
@@ -250,7 +191,7 @@ impl EndpointSettings {
             UserEvent::Action(action) if action == "endpoint-use-url" => {
                 match check_url(&self.draft.get_untracked()) {
                     Ok(url) => self.choose(Choice::Url(url)),
-                    Err(message) => self.problem.set(Some(message)),
+                    Err(problem) => self.problem.set(Some(problem.to_string())),
                 }
             }
             UserEvent::Action(action) if action == "endpoint-local" => self.choose(Choice::Local),

@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use deck_core::error_body;
 use gloo_net::http::{Request, RequestBuilder};
 use leptos::prelude::{set_timeout_with_handle, window};
 use serde_json::Value;
@@ -84,11 +85,13 @@ async fn send(url: &str, request: RequestBuilder, body: Option<String>) -> Resul
         }
     })?;
     if !(200..300).contains(&status) {
-        return Err(CallError::Status { url: url.to_owned(), status, message: error_message(&text) });
+        return Err(CallError::Status { url: url.to_owned(), status, message: error_body::message(&text) });
     }
     match serde_json::from_str(&text) {
         Ok(body) => Ok(Reply { status, latency_ms, body }),
-        Err(_) => Err(CallError::NotJson { url: url.to_owned(), status, excerpt: excerpt(&text) }),
+        Err(_) => {
+            Err(CallError::NotJson { url: url.to_owned(), status, excerpt: error_body::excerpt(&text) })
+        }
     }
 }
 
@@ -100,33 +103,6 @@ async fn exchange(request: RequestBuilder, body: Option<String>) -> Result<(u16,
     };
     let text = response.text().await?;
     Ok((response.status(), text))
-}
-
-/// What an error body says: Lambda's `errorType: errorMessage`, the platform's or AWS's
-/// `message`, the demo's `error`, or else the start of the text.
-pub fn error_message(body: &str) -> String {
-    let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
-        return if body.trim().is_empty() { "(empty body)".to_owned() } else { excerpt(body) };
-    };
-    let text = |key: &str| fields.get(key).and_then(Value::as_str);
-    match (text("errorType"), text("errorMessage")) {
-        (Some(kind), Some(message)) => format!("{kind}: {message}"),
-        (_, Some(message)) => message.to_owned(),
-        _ => ["message", "Message", "error"]
-            .into_iter()
-            .find_map(text)
-            .map_or_else(|| excerpt(body), str::to_owned),
-    }
-}
-
-fn excerpt(text: &str) -> String {
-    const MAX_CHARS: usize = 160;
-    let mut chars = text.trim().chars();
-    let mut short: String = chars.by_ref().take(MAX_CHARS).collect();
-    if chars.next().is_some() {
-        short.push('…');
-    }
-    short
 }
 
 /// Milliseconds on the page's monotonic clock.

@@ -1,5 +1,8 @@
 //! The `invoke` panel: call the function once and see everything about the answer — HTTP status,
 //! round trip, cold or warm, which instance — plus the last few calls.
+use deck_core::demo::InstanceSigns;
+use deck_core::json_text::json_tokens;
+use deck_core::units::format_ms;
 use deck_core::{PanelKind, PanelSpec};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,7 +12,7 @@ use serde_json::Value;
 use super::endpoint::{EndpointSettings, PanelEndpoint};
 use super::http;
 use super::ui::{bind_attr, bind_flag, bind_text, bind_value, el, render_into, El, UserEvent};
-use super::{call_failure, format_ms, header, state_key, text_field, Body};
+use super::{call_failure, header, state_key, text_field, Body};
 use crate::sync::shared_signal;
 
 const HISTORY_LEN: usize = 5;
@@ -29,12 +32,8 @@ pub struct Invocation {
 }
 
 impl Invocation {
-    pub fn cold_start(&self) -> Option<bool> {
-        self.body.get("cold_start").and_then(Value::as_bool)
-    }
-
-    pub fn instance_id(&self) -> Option<&str> {
-        self.body.get("instance_id").and_then(Value::as_str)
+    pub fn signs(&self) -> InstanceSigns {
+        InstanceSigns::of(&self.body)
     }
 }
 
@@ -169,15 +168,16 @@ pub fn build(spec: &PanelSpec, id: &str) -> Body {
 
 /// The latest answer in full.
 fn call_details(call: &Invocation) -> Vec<El> {
+    let signs = call.signs();
     // A status: assistive technology reads the outcome of each call.
     let summary = el("p")
         .class("call-summary")
         .attr("role", "status")
         .child(el("span").attr("data-testid", "status").text(&format!("HTTP {}", call.status)))
         .child(el("span").attr("data-testid", "latency").text(&format_ms(call.latency_ms)))
-        .maybe(start_badge(call.cold_start()))
-        .maybe(call.instance_id().map(|id| {
-            el("span").text("instance ").child(el("code").attr("data-testid", "instance").text(id))
+        .maybe(start_badge(signs.cold_start))
+        .maybe(signs.instance_id.map(|id| {
+            el("span").text("instance ").child(el("code").attr("data-testid", "instance").text(&id))
         }))
         .child(el("span").class("muted").text(&call.endpoint));
     vec![summary, json_view(&call.body).attr("data-testid", "response")]
@@ -203,12 +203,13 @@ fn history_table(calls: &[Invocation]) -> El {
         .into_iter()
         .fold(el("tr"), |row, title| row.child(el("th").text(title)));
     let rows = calls.iter().map(|call| {
+        let signs = call.signs();
         el("tr")
             .child(el("td").text(&call.number.to_string()))
             .child(el("td").text(&call.status.to_string()))
             .child(el("td").class("num").text(&format_ms(call.latency_ms)))
-            .child(el("td").maybe(start_badge(call.cold_start())))
-            .child(el("td").child(el("code").text(call.instance_id().unwrap_or("—"))))
+            .child(el("td").maybe(start_badge(signs.cold_start)))
+            .child(el("td").child(el("code").text(signs.instance_id.as_deref().unwrap_or("—"))))
             .child(el("td").class("muted").text(&call.endpoint))
     });
     el("table")
@@ -217,91 +218,4 @@ fn history_table(calls: &[Invocation]) -> El {
         .child(el("caption").text("Last calls"))
         .child(el("thead").child(head))
         .child(el("tbody").children(rows))
-}
-
-/// `value` pretty-printed as `(class, text)` pieces for highlighting: keys, strings, numbers and
-/// literals get their own class, punctuation and layout are `json-punct`. The text is shown as
-/// text nodes, so whatever a response contains, it cannot become markup.
-pub fn json_tokens(value: &Value, max_tokens: usize) -> Vec<(&'static str, String)> {
-    let mut tokens = Tokens { list: Vec::new(), max: max_tokens };
-    tokens.value(value, 0);
-    if tokens.full() {
-        tokens.list.truncate(max_tokens);
-        tokens.list.push(("json-punct", " …".to_owned()));
-    }
-    tokens.list
-}
-
-struct Tokens {
-    list: Vec<(&'static str, String)>,
-    max: usize,
-}
-
-impl Tokens {
-    fn full(&self) -> bool {
-        self.list.len() > self.max
-    }
-
-    fn push(&mut self, class: &'static str, text: String) {
-        self.list.push((class, text));
-    }
-
-    /// Punctuation joins the piece before it when that is punctuation too.
-    fn punct(&mut self, text: &str) {
-        match self.list.last_mut() {
-            Some(("json-punct", last)) => last.push_str(text),
-            _ => self.push("json-punct", text.to_owned()),
-        }
-    }
-
-    fn value(&mut self, value: &Value, depth: usize) {
-        if self.full() {
-            return;
-        }
-        match value {
-            Value::Null => self.push("json-literal", "null".to_owned()),
-            Value::Bool(b) => self.push("json-literal", b.to_string()),
-            Value::Number(n) => self.push("json-number", n.to_string()),
-            Value::String(s) => self.push("json-string", quoted(s)),
-            Value::Array(items) if items.is_empty() => self.punct("[]"),
-            Value::Object(fields) if fields.is_empty() => self.punct("{}"),
-            Value::Array(items) => {
-                self.punct("[");
-                for (i, item) in items.iter().enumerate() {
-                    self.item_start(i, depth + 1);
-                    self.value(item, depth + 1);
-                }
-                self.close("]", depth);
-            }
-            Value::Object(fields) => {
-                self.punct("{");
-                for (i, (key, item)) in fields.iter().enumerate() {
-                    self.item_start(i, depth + 1);
-                    self.push("json-key", quoted(key));
-                    self.punct(": ");
-                    self.value(item, depth + 1);
-                }
-                self.close("}", depth);
-            }
-        }
-    }
-
-    fn item_start(&mut self, index: usize, depth: usize) {
-        if index > 0 {
-            self.punct(",");
-        }
-        self.punct("\n");
-        self.punct(&"  ".repeat(depth));
-    }
-
-    fn close(&mut self, bracket: &str, depth: usize) {
-        self.punct("\n");
-        self.punct(&"  ".repeat(depth));
-        self.punct(bracket);
-    }
-}
-
-/// A JSON string literal, escaped as JSON escapes it.
-fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""))
 }

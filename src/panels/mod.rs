@@ -141,14 +141,3 @@ fn call_failure(message: &str) -> El {
 fn text_field(name: &str, input: El, error: El) -> El {
     el("label").class("field").child(el("span").text(name)).child(input).child(error)
 }
-
-/// A duration for people: `0.42 ms`, `3.1 ms`, `137 ms`, `2.5 s`.
-pub fn format_ms(ms: f64) -> String {
-    match ms {
-        ms if !ms.is_finite() => "—".to_owned(),
-        ms if ms < 1.0 => format!("{ms:.2} ms"),
-        ms if ms < 100.0 => format!("{ms:.1} ms"),
-        ms if ms < 10_000.0 => format!("{ms:.0} ms"),
-        ms => format!("{:.1} s", ms / 1000.0),
-    }
-}

@@ -10,8 +10,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use deck_core::endpoint::{aws_region, host};
+use deck_core::error_body;
 use deck_core::platform_events::{PlatformEvent, EVENTS_ROUTE};
 use deck_core::thumbnails::{Stage, Step, Upload, POLL_EVERY_MS, POLL_FOR_S};
+use deck_core::units::format_ms;
 use deck_core::uploads::{
     image_type_of, s3_error, upload_route, ThumbnailReport, UploadRequest, UploadTicket,
 };
@@ -22,12 +25,11 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, ClipboardEvent, DragEvent, Event, File, HtmlInputElement};
 
-use super::endpoint::aws_region;
 use super::http;
 use super::invoke::{json_view, start_badge};
 use super::ui::{bind_flag, el, listen, render_into, El, UserEvent};
-use super::{call_failure, format_ms, header, state_key, Body};
-use crate::dom::{self, EventStream, StreamEvent};
+use super::{call_failure, header, state_key, Body};
+use crate::dom::{self, BrowserError, EventStream, StreamEvent};
 use crate::sync::shared_signal;
 
 /// The bucket of `demos/functions.toml`, when a panel names none.
@@ -76,7 +78,7 @@ impl Target {
             Target::Local { .. } => "S3: local".to_owned(),
             Target::Remote { url } => match aws_region(url) {
                 Some(region) => format!("S3: AWS {region}"),
-                None => format!("S3: {}", super::endpoint::host(url).unwrap_or(url)),
+                None => format!("S3: {}", host(url).unwrap_or(url)),
             },
         }
     }
@@ -209,9 +211,9 @@ pub fn build(spec: &PanelSpec, id: &str) -> Body {
                 spawn_local(async move {
                     match fetch_sample(file).await {
                         Ok(sample) => start(sample),
-                        Err(message) => {
+                        Err(error) => {
                             let mut failed = Upload::new(0, file, 0);
-                            failed.fail(Step::Ticket, message);
+                            failed.fail(Step::Ticket, error.to_string());
                             upload.set(Some(failed));
                         }
                     }
@@ -252,11 +254,11 @@ async fn run(file: Chosen, target: Target, upload: RwSignal<Option<Upload>>) {
     };
     let ticket = match request_ticket(&target, &file).await {
         Ok(ticket) => ticket,
-        Err(message) => return update(&|u| u.fail(Step::Ticket, message.clone())),
+        Err(error) => return update(&|u| u.fail(Step::Ticket, error.to_string())),
     };
     update(&|u| u.ticket_granted(&ticket));
-    if let Err(message) = put(&ticket, &file).await {
-        return update(&|u| u.fail(Step::Upload, message.clone()));
+    if let Err(error) = put(&ticket, &file).await {
+        return update(&|u| u.fail(Step::Upload, error.to_string()));
     }
     update(&|u| u.uploaded(events.is_none()));
     if events.is_some() {
@@ -313,66 +315,86 @@ async fn listen_to_platform(upload: RwSignal<Option<Upload>>, number: u32) -> Op
     Some(stream)
 }
 
-async fn request_ticket(target: &Target, file: &Chosen) -> Result<UploadTicket, String> {
+/// Why an upload stopped, in the words the panel shows.
+#[derive(Debug, thiserror::Error)]
+enum UploadError {
+    #[error("Could not load the sample photo {file}: {detail}")]
+    Sample { file: String, detail: String },
+    #[error("The upload request could not be written: {0}")]
+    Request(serde_json::Error),
+    #[error(transparent)]
+    Call(#[from] http::CallError),
+    #[error("The upload ticket is not one: {0}")]
+    NotATicket(serde_json::Error),
+    #[error(
+        "Could not upload to {place}: the network is off, or the bucket refuses this page (its CORS \
+         rules must allow PUT from here). Browser said: {source}"
+    )]
+    Unreachable { place: String, source: gloo_net::Error },
+    #[error("S3 refused the upload to {place} (HTTP {status}): {why}")]
+    Refused { place: String, status: u16, why: String },
+    #[error("Could not read the function's report from S3: {0}")]
+    ReportUnreachable(gloo_net::Error),
+    #[error("The function's report is not one this panel reads: {0}")]
+    NotAReport(gloo_net::Error),
+    #[error("S3 answered HTTP {status} for the function's report: {why}")]
+    ReportRefused { status: u16, why: String },
+    #[error("The function succeeded, but its report is not in the bucket.")]
+    ReportMissing,
+    #[error(
+        "No thumbnails after {POLL_FOR_S} s. The function may have failed (see its logs in \
+         CloudWatch), or the upload did not trigger it."
+    )]
+    NoReport,
+}
+
+async fn request_ticket(target: &Target, file: &Chosen) -> Result<UploadTicket, UploadError> {
     let request = UploadRequest {
         file_name: file.name.clone(),
         content_type: file.content_type.clone(),
         size: file.bytes(),
     };
-    let json = serde_json::to_string(&request).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string(&request).map_err(UploadError::Request)?;
     let token = match target {
         Target::Local { .. } => crate::token::presenter_token(),
         Target::Remote { .. } => None,
     };
-    let reply =
-        http::post(&target.ticket_url(), token.as_deref(), Some(json)).await.map_err(|e| e.to_string())?;
-    serde_json::from_value(reply.body).map_err(|e| format!("The upload ticket is not one: {e}"))
+    let reply = http::post(&target.ticket_url(), token.as_deref(), Some(json)).await?;
+    serde_json::from_value(reply.body).map_err(UploadError::NotATicket)
 }
 
 /// The file's bytes straight into the bucket, through the ticket's presigned URL.
-async fn put(ticket: &UploadTicket, file: &Chosen) -> Result<(), String> {
+async fn put(ticket: &UploadTicket, file: &Chosen) -> Result<(), UploadError> {
     let place = format!("s3://{}/{}", ticket.bucket, ticket.key);
+    let unreachable = |source| UploadError::Unreachable { place: place.clone(), source };
     let request = Request::put(&ticket.url)
         .header("Content-Type", &file.content_type)
         .body(file.blob.clone())
-        .map_err(|e| e.to_string())?;
-    let response = request.send().await.map_err(|e| {
-        format!(
-            "Could not upload to {place}: the network is off, or the bucket refuses this page (its CORS rules must allow PUT from here). Browser said: {e}"
-        )
-    })?;
+        .map_err(unreachable)?;
+    let response = request.send().await.map_err(unreachable)?;
     if response.ok() {
         return Ok(());
     }
     let body = response.text().await.unwrap_or_default();
-    let why = s3_error(&body).unwrap_or_else(|| http::error_message(&body));
-    Err(format!("S3 refused the upload to {place} (HTTP {}): {why}", response.status()))
+    let why = s3_error(&body).unwrap_or_else(|| error_body::message(&body));
+    Err(UploadError::Refused { place, status: response.status(), why })
 }
 
-/// What reading the report found.
-enum Report {
-    Ready(ThumbnailReport),
-    /// Not written yet (S3 answers 403 for a missing key without list rights, else 404).
-    NotYet,
-    Failed(String),
-}
-
-async fn fetch_report(ticket: &UploadTicket) -> Report {
-    let read = Request::get(&ticket.results.report).cache(web_sys::RequestCache::NoStore).send().await;
-    let response = match read {
-        Ok(response) => response,
-        Err(e) => return Report::Failed(format!("Could not read the function's report from S3: {e}")),
-    };
+/// The function's report, or `None` while it is not written yet (S3 answers 403 for a missing
+/// key without list rights, else 404).
+async fn fetch_report(ticket: &UploadTicket) -> Result<Option<ThumbnailReport>, UploadError> {
+    let response = Request::get(&ticket.results.report)
+        .cache(web_sys::RequestCache::NoStore)
+        .send()
+        .await
+        .map_err(UploadError::ReportUnreachable)?;
     match response.status() {
-        200 => match response.json::<ThumbnailReport>().await {
-            Ok(report) => Report::Ready(report),
-            Err(e) => Report::Failed(format!("The function's report is not one this panel reads: {e}")),
-        },
-        403 | 404 => Report::NotYet,
+        200 => response.json().await.map(Some).map_err(UploadError::NotAReport),
+        403 | 404 => Ok(None),
         status => {
             let body = response.text().await.unwrap_or_default();
-            let why = s3_error(&body).unwrap_or_else(|| http::error_message(&body));
-            Report::Failed(format!("S3 answered HTTP {status} for the function's report: {why}"))
+            let why = s3_error(&body).unwrap_or_else(|| error_body::message(&body));
+            Err(UploadError::ReportRefused { status, why })
         }
     }
 }
@@ -380,8 +402,8 @@ async fn fetch_report(ticket: &UploadTicket) -> Report {
 /// Reads the report once the platform said the function succeeded.
 async fn read_report(upload: RwSignal<Option<Upload>>, number: u32) {
     let Some(ticket) = current_ticket(upload, number) else { return };
-    let outcome = fetch_report(&ticket).await;
-    settle(upload, number, outcome, "The function succeeded, but its report is not in the bucket.");
+    let outcome = fetch_report(&ticket).await.and_then(|report| report.ok_or(UploadError::ReportMissing));
+    settle(upload, number, outcome);
 }
 
 /// Polls for the report, for a function that sends the panel no events (on AWS).
@@ -391,14 +413,12 @@ async fn poll_report(ticket: &UploadTicket, upload: RwSignal<Option<Upload>>, nu
             return; // Another upload, or the panel is gone.
         }
         match fetch_report(ticket).await {
-            Report::NotYet => dom::sleep(Duration::from_millis(POLL_EVERY_MS.into())).await,
-            outcome => return settle(upload, number, outcome, ""),
+            Ok(None) => dom::sleep(Duration::from_millis(POLL_EVERY_MS.into())).await,
+            Ok(Some(report)) => return settle(upload, number, Ok(report)),
+            Err(error) => return settle(upload, number, Err(error)),
         }
     }
-    let message = format!(
-        "No thumbnails after {POLL_FOR_S} s. The function may have failed (see its logs in CloudWatch), or the upload did not trigger it."
-    );
-    settle(upload, number, Report::Failed(message), "");
+    settle(upload, number, Err(UploadError::NoReport));
 }
 
 /// The ticket of upload `number`, while it is the panel's and still going.
@@ -410,28 +430,30 @@ fn current_ticket(upload: RwSignal<Option<Upload>>, number: u32) -> Option<Uploa
         .flatten()
 }
 
-fn settle(upload: RwSignal<Option<Upload>>, number: u32, outcome: Report, missing: &str) {
+fn settle(upload: RwSignal<Option<Upload>>, number: u32, outcome: Result<ThumbnailReport, UploadError>) {
     upload.try_update(|u| {
         let Some(u) = u.as_mut().filter(|u| u.number == number && u.is_busy()) else { return };
         match outcome {
-            Report::Ready(report) => u.report_read(report),
-            Report::NotYet => u.fail(Step::Report, missing),
-            Report::Failed(message) => u.fail(Step::Report, message),
+            Ok(report) => u.report_read(report),
+            Err(error) => u.fail(Step::Report, error.to_string()),
         }
     });
 }
 
 /// A bundled sample photo, as a file to upload.
-async fn fetch_sample(file: &str) -> Result<Chosen, String> {
+async fn fetch_sample(file: &str) -> Result<Chosen, UploadError> {
     let base = leptos::prelude::document().base_uri().ok().flatten().unwrap_or_default();
     let url = format!("{base}assets/samples/{file}");
-    let failed = |detail: String| format!("Could not load the sample photo {file}: {detail}");
+    let failed = |detail: String| UploadError::Sample { file: file.to_owned(), detail };
     let response = Request::get(&url).send().await.map_err(|e| failed(e.to_string()))?;
     if !response.ok() {
         return Err(failed(format!("HTTP {}", response.status())));
     }
-    let blob = web_sys::Response::from(response).blob().map_err(|e| failed(format!("{e:?}")))?;
-    let blob = wasm_bindgen_futures::JsFuture::from(blob).await.map_err(|e| failed(format!("{e:?}")))?;
+    let blob =
+        web_sys::Response::from(response).blob().map_err(|e| failed(BrowserError::from(e).to_string()))?;
+    let blob = wasm_bindgen_futures::JsFuture::from(blob)
+        .await
+        .map_err(|e| failed(BrowserError::from(e).to_string()))?;
     Ok(Chosen { blob: blob.unchecked_into(), name: file.to_owned(), content_type: "image/jpeg".to_owned() })
 }
 

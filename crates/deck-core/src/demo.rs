@@ -1,6 +1,7 @@
 //! What the demo function (`demos/hello-lambda`) answers: the function builds this type and
 //! the panels read it, so a renamed field is a compile error, not every call shown as warm.
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The answer to a successful call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +24,21 @@ pub struct Greeting {
     pub timestamp: String,
 }
 
+/// What any answer says of the instance that gave it, read under the [`Greeting`]'s names: the
+/// invoke panel may call a function that is not the demo, so each is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct InstanceSigns {
+    pub cold_start: Option<bool>,
+    pub instance_id: Option<String>,
+}
+
+impl InstanceSigns {
+    /// Nothing, when the answer is no object or holds these names with other types.
+    pub fn of(answer: &Value) -> InstanceSigns {
+        InstanceSigns::deserialize(answer).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,7 +54,11 @@ mod tests {
         let greeting: Greeting = serde_json::from_value(answer.clone()).unwrap();
         assert!(greeting.cold_start && greeting.region.is_none());
         assert_eq!(serde_json::to_value(&greeting).unwrap(), answer);
+        let signs = InstanceSigns::of(&answer);
+        assert_eq!(signs, InstanceSigns { cold_start: Some(true), instance_id: Some("a1".into()) });
         answer.as_object_mut().unwrap().remove("cold_start");
+        assert_eq!(InstanceSigns::of(&answer).cold_start, None, "another function's answer");
+        assert_eq!(InstanceSigns::of(&json!(["not", "an", "object"])), InstanceSigns::default());
         let error = serde_json::from_value::<Greeting>(answer).unwrap_err().to_string();
         assert!(error.contains("missing field `cold_start`"), "{error}");
     }

@@ -2,7 +2,11 @@
 //! the compiled slide model, navigation positions, panel parameters, the cost model and the
 //! messages that keep windows in step.
 pub mod aws_rules;
+pub mod cold_start;
 pub mod demo;
+pub mod endpoint;
+pub mod error_body;
+pub mod json_text;
 pub mod live;
 pub mod model;
 pub mod nav;
@@ -18,6 +22,7 @@ pub mod stopwatch;
 pub mod sync;
 pub mod thumbnails;
 pub mod timeline;
+pub mod units;
 pub mod uploads;
 
 pub use model::{Block, CodeTheme, Content, Deck, Meta, Slide, Source};

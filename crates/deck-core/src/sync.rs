@@ -43,6 +43,15 @@ pub struct FollowReply {
     pub values: Vec<(String, Value)>,
 }
 
+/// How to join, as the server tells the deck's "follow along" dialog (`GET /api/follow/join`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Join {
+    /// The follow address for the room, as devices there reach this server.
+    pub url: String,
+    /// Devices following now.
+    pub followers: usize,
+}
+
 /// The latest value of each key, in the order keys were first set. A list, not a map: a deck
 /// shares a few dozen keys, and in the browser every generic map costs download size.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -191,6 +200,14 @@ mod tests {
         let reply = FollowReply { followers: 2, values: Vec::new() };
         assert_eq!(serde_json::to_string(&reply).unwrap(), r#"{"followers":2}"#);
         assert_eq!(serde_json::from_str::<FollowReply>(r#"{"followers":2}"#).unwrap(), reply);
+    }
+
+    #[test]
+    fn the_join_answer_round_trips() {
+        let join = Join { url: "http://192.168.1.20:8080/follow".into(), followers: 3 };
+        let text = serde_json::to_string(&join).unwrap();
+        assert_eq!(text, r#"{"url":"http://192.168.1.20:8080/follow","followers":3}"#);
+        assert_eq!(serde_json::from_str::<Join>(&text).unwrap(), join);
     }
 
     #[test]

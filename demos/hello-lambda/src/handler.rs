@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::instance::Instance;
 use crate::params::Params;
-use crate::reply::{greeting, Function, Refusal};
+use crate::reply::{greeting, refusal, Function};
 
 /// Why an invocation fails; the runtime reports it to `/invocation/{id}/error`.
 #[derive(Debug, thiserror::Error)]
@@ -42,9 +42,7 @@ pub async fn handle(instance: &Instance, request: Request) -> Result<Response<Bo
     let query = request.query_string_parameters_ref();
     let params = match Params::from_query(|key| query.and_then(|query| query.first(key))) {
         Ok(params) => params,
-        Err(error) => {
-            return json_response(StatusCode::BAD_REQUEST, &Refusal::new(&error, &context.request_id))
-        }
+        Err(error) => return json_response(StatusCode::BAD_REQUEST, &refusal(&error, &context.request_id)),
     };
 
     if !params.sleep.is_zero() {

@@ -2,13 +2,13 @@
 
 use std::time::SystemTime;
 
-use serde::Serialize;
-
 use crate::instance::{Instance, Invocation};
 use crate::params::ParamError;
 
-/// The answer to a successful call: its type is the contract with the deck's panels.
+/// The answers to a successful and to a refused call: their types are the contract with the
+/// deck's panels.
 pub use deck_core::demo::Greeting;
+pub use deck_core::error_body::Refusal;
 
 /// The function's configuration as the runtime reports it (from the `AWS_LAMBDA_*` environment).
 #[derive(Debug, Clone, Copy)]
@@ -43,16 +43,11 @@ pub fn greeting(
 }
 
 /// The answer to a call with a bad query parameter (HTTP 400).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Refusal<'a> {
-    pub error: String,
-    pub parameter: &'static str,
-    pub request_id: &'a str,
-}
-
-impl<'a> Refusal<'a> {
-    pub fn new(error: &ParamError, request_id: &'a str) -> Refusal<'a> {
-        Refusal { error: error.to_string(), parameter: error.parameter(), request_id }
+pub fn refusal(error: &ParamError, request_id: &str) -> Refusal {
+    Refusal {
+        error: error.to_string(),
+        parameter: Some(error.parameter().to_owned()),
+        request_id: Some(request_id.to_owned()),
     }
 }
 
@@ -108,7 +103,7 @@ mod tests {
     fn refusal_names_the_parameter() {
         let error = ParamError::SleepMs("abc".into());
         assert_eq!(
-            serde_json::to_value(Refusal::new(&error, "req-2")).unwrap(),
+            serde_json::to_value(refusal(&error, "req-2")).unwrap(),
             json!({ "error": error.to_string(), "parameter": "sleep_ms", "request_id": "req-2" })
         );
     }

@@ -7,11 +7,11 @@ use aws_lambda_events::event::lambda_function_urls::{LambdaFunctionUrlRequest, L
 use aws_sdk_s3::presigning::PresigningConfig;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use deck_core::error_body::Refusal;
 use deck_core::uploads::{
     report_key, thumbnail_key, upload_key, ResultLinks, UploadProblem, UploadRequest, UploadTicket,
     THUMBNAIL_WIDTHS, TICKET_LIFETIME_S,
 };
-use serde_json::json;
 
 /// The bucket uploads go to (set by serverless.yml / template.yaml).
 const BUCKET_VARIABLE: &str = "UPLOAD_BUCKET";
@@ -24,7 +24,9 @@ pub async fn answer(
 ) -> LambdaFunctionUrlResponse {
     match ticket(client, &request).await {
         Ok(ticket) => respond(200, serde_json::to_value(ticket).expect("tickets serialise")),
-        Err((status, error)) => respond(status, json!({ "error": error })),
+        Err((status, error)) => {
+            respond(status, serde_json::to_value(Refusal::new(error)).expect("refusals serialise"))
+        }
     }
 }
 

@@ -18,7 +18,7 @@ pub const MAX_UPLOAD_BYTES: i64 = 50 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
     #[error("the event is not an S3 notification: {0}")]
-    NotAnEvent(String),
+    NotAnEvent(serde_json::Error),
     #[error("{key:?} is outside {UPLOAD_PREFIX:?}: only uploads get thumbnails")]
     NotAnUpload { key: String },
     #[error("{key}: {bytes} bytes is more than the {} MB this function reads", MAX_UPLOAD_BYTES >> 20)]
@@ -46,8 +46,7 @@ pub async fn on_event(
     let records = event.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut reports = Vec::with_capacity(records.len());
     for raw in records {
-        let record: S3EventRecord = serde_json::from_value(raw.clone())
-            .map_err(|error| UploadError::NotAnEvent(error.to_string()))?;
+        let record: S3EventRecord = serde_json::from_value(raw.clone()).map_err(UploadError::NotAnEvent)?;
         let text = serde_json::to_string_pretty(&raw).expect("JSON values print");
         reports.push(on_record(client, &record, text, call).await?);
     }
@@ -95,9 +94,7 @@ async fn on_record(
             height: thumbnail.height,
             bytes: thumbnail.jpeg.len() as u64,
         });
-        put(client, &bucket, &at, thumbnail.jpeg, "image/jpeg")
-            .await
-            .map_err(|m| s3_error("PutObject", &at, m))?;
+        put(client, &bucket, &at, thumbnail.jpeg, "image/jpeg").await?;
     }
     let report = ThumbnailReport {
         bucket: bucket.clone(),
@@ -116,9 +113,7 @@ async fn on_record(
         event,
     };
     let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
-    put(client, &bucket, &report_at, json, "application/json")
-        .await
-        .map_err(|m| s3_error("PutObject", &report_at, m))?;
+    put(client, &bucket, &report_at, json, "application/json").await?;
     println!(
         "{key} ({:?}): {} thumbnails in {:.1} ms",
         source.format,
@@ -134,7 +129,7 @@ async fn put(
     key: &str,
     body: Vec<u8>,
     content_type: &str,
-) -> Result<(), String> {
+) -> Result<(), UploadError> {
     client
         .put_object()
         .bucket(bucket)
@@ -144,7 +139,12 @@ async fn put(
         .send()
         .await
         .map(drop)
-        .map_err(|error| aws_sdk_s3::error::DisplayErrorContext(error).to_string())
+        .map_err(|error| UploadError::S3 {
+            operation: "PutObject",
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            message: aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
+        })
 }
 
 /// S3 notifications carry keys URL-encoded, with `+` for a space.

@@ -26,13 +26,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use deck_core::error_body::Refusal;
 use deck_core::uploads::{
     report_key, thumbnail_key, upload_key, upload_route, ResultLinks, UploadProblem, UploadRequest,
     UploadTicket, THUMBNAIL_WIDTHS, TICKET_LIFETIME_S,
 };
 use s3s::auth::SimpleAuth;
 use s3s::service::{S3Service, S3ServiceBuilder};
-use serde_json::json;
 use tower::ServiceExt;
 
 use crate::clock::UtcTime;
@@ -123,8 +123,7 @@ async fn ticket(
     headers: HeaderMap,
     Json(request): Json<UploadRequest>,
 ) -> Response {
-    let refuse =
-        |status: StatusCode, error: String| (status, Json(json!({ "error": error }))).into_response();
+    let refuse = |status: StatusCode, error: String| (status, Json(Refusal::new(error))).into_response();
     let Some(config) = storage.buckets.get(&bucket) else {
         let known: Vec<&str> = storage.buckets.keys().map(String::as_str).collect();
         return refuse(
