@@ -2,7 +2,7 @@
 //!
 //! The talk arrives compiled, as the page's own HTML (see [`page`]); components live here so
 //! wasm-bindgen tests can mount them, and `main.rs` only calls [`start`].
-use deck_core::PanelKind;
+use deck_core::{routes, PanelKind};
 use leptos::prelude::*;
 
 pub mod context;
@@ -43,9 +43,9 @@ impl Route {
     /// `path` is the location relative to the deck's base URL, e.g. `embed/cost`.
     pub fn from_path(path: &str) -> Route {
         let path = path.trim_matches('/');
-        match path.strip_prefix("embed/") {
+        match path.strip_prefix(routes::EMBED_FOLDER).and_then(|rest| rest.strip_prefix('/')) {
             Some(kind) => kind.parse().map_or(Route::UnknownEmbed, Route::Embed),
-            None if path == "follow" => Route::Follow,
+            None if path == routes::FOLLOW_PAGE => Route::Follow,
             None => Route::Deck,
         }
     }

@@ -22,7 +22,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use deck_core::routes::{FOLLOW_EVENTS_ROUTE, FOLLOW_JOIN_QR_ROUTE, FOLLOW_JOIN_ROUTE, FOLLOW_ROUTE};
+use deck_core::routes::{
+    FOLLOW_EVENTS_ROUTE, FOLLOW_JOIN_QR_ROUTE, FOLLOW_JOIN_ROUTE, FOLLOW_PAGE, FOLLOW_ROUTE,
+};
 use deck_core::sync::{FollowReply, Join, Message, SharedState};
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast;
@@ -137,7 +139,7 @@ impl Room {
     pub fn follow_url(&self, host: Option<&str>) -> String {
         let via_host = host.filter(|host| !is_loopback_host(host)).map(|host| format!("http://{host}"));
         let origin = via_host.or_else(|| self.origins.first().cloned()).unwrap_or_default();
-        format!("{origin}/follow")
+        format!("{origin}/{FOLLOW_PAGE}")
     }
 
     pub fn followers(&self) -> usize {

@@ -24,6 +24,8 @@ use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
+use deck_core::routes;
+
 use crate::live_deck::LiveDeck;
 
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -31,27 +33,29 @@ const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
 pub fn router(dist: &Path, live: Option<LiveDeck>) -> Router {
     let files = ServeDir::new(dist).precompressed_br().precompressed_gzip();
+    let follow = format!("/{}", routes::FOLLOW_PAGE);
+    let embed = format!("/{}", routes::embed_page("{kind}").trim_end_matches('/'));
     let router = match live {
         None => {
             let index = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
             Router::new()
                 .route_service("/", index.clone())
-                .route_service("/follow", index.clone())
-                .route_service("/follow/", index)
-                .route("/embed/{kind}", get(embed_page))
-                .route("/embed/{kind}/", get(embed_page))
+                .route_service(&follow, index.clone())
+                .route_service(&format!("{follow}/"), index)
+                .route(&embed, get(embed_page))
+                .route(&format!("{embed}/"), get(embed_page))
                 .with_state(dist.to_path_buf())
         }
         Some(live) => {
             let assets = ServeDir::new(live.assets()).fallback(ServeDir::new(dist.join("assets")));
             Router::new()
                 .route("/", get(live_index))
-                .route("/follow", get(live_index))
-                .route("/follow/", get(live_index))
-                .route("/embed/{kind}", get(live_embed_page))
-                .route("/embed/{kind}/", get(live_embed_page))
+                .route(&follow, get(live_index))
+                .route(&format!("{follow}/"), get(live_index))
+                .route(&embed, get(live_embed_page))
+                .route(&format!("{embed}/"), get(live_embed_page))
                 .route(
-                    deck_core::routes::DECK_EVENTS_ROUTE,
+                    routes::DECK_EVENTS_ROUTE,
                     get(|State(live): State<LiveDeck>| async move { live.events() }),
                 )
                 .nest_service("/assets", assets)

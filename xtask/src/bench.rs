@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use deck_core::routes::embed_page;
 use deck_core::PanelKind;
 
 use crate::cmd::target_dir;
@@ -98,7 +99,7 @@ pub fn bench(tools: &Tools) -> Result<()> {
             Err(e) => Row::unavailable(&format!("{whole_deck} vs Slidev: SKIPPED"), e),
         });
         for kind in PanelKind::ALL {
-            let page = format!("/embed/{kind}/");
+            let page = format!("/{}", embed_page(kind.name()));
             let embed = driver.first_slide("embed", &deck.url(&page), 1)?;
             let bytes = transfer(&sites.talk, &page, &embed.all)?;
             rows.push(transfer_row(
@@ -131,52 +132,59 @@ pub fn bench(tools: &Tools) -> Result<()> {
         }
 
         step("cost recompute in the browser (cost panel embed)");
-        rows.push(match driver.cost(&deck.url("/embed/cost/"), COST_EDITS) {
-            Ok((edits, floors)) => {
-                let (edit, floor) = (median(&edits), median(&floors));
-                Row::compared(
-                    &format!("cost recompute: input → new total painted, median of {COST_EDITS}"),
-                    ms(edit),
-                    "empty frame",
-                    ms(floor),
-                    edit / floor,
-                    "—",
-                    None,
-                )
-            }
-            Err(e) => Row::unavailable("cost recompute", &e),
-        });
+        rows.push(
+            match driver.cost(&deck.url(&format!("/{}", embed_page(PanelKind::Cost.name()))), COST_EDITS) {
+                Ok((edits, floors)) => {
+                    let (edit, floor) = (median(&edits), median(&floors));
+                    Row::compared(
+                        &format!("cost recompute: input → new total painted, median of {COST_EDITS}"),
+                        ms(edit),
+                        "empty frame",
+                        ms(floor),
+                        edit / floor,
+                        "—",
+                        None,
+                    )
+                }
+                Err(e) => Row::unavailable("cost recompute", &e),
+            },
+        );
 
         step("thumbnails: a 2-megapixel photo from the panel to its three thumbnails shown");
-        rows.extend(match driver.thumbnails(&deck.url("/embed/thumbnails/"), THUMBNAIL_UPLOADS) {
-            Ok((cold, warm, put)) => {
-                let (cold, warm, put) = (median(&cold), median(&warm), median(&put));
-                let measure = |start: &str| {
-                    format!("upload → three thumbnails shown, {start}, median of {THUMBNAIL_UPLOADS}")
-                };
-                vec![
-                    Row::compared(
-                        &measure("warm"),
-                        ms(warm),
-                        "the photo's PUT alone",
-                        ms(put),
-                        warm / put,
-                        "< 150 ms",
-                        warm < 150.0,
-                    ),
-                    Row::compared(
-                        &measure("cold"),
-                        ms(cold),
-                        "the photo's PUT alone",
-                        ms(put),
-                        cold / put,
-                        "< 300 ms",
-                        cold < 300.0,
-                    ),
-                ]
-            }
-            Err(e) => vec![Row::unavailable("upload → three thumbnails shown", &e)],
-        });
+        rows.extend(
+            match driver.thumbnails(
+                &deck.url(&format!("/{}", embed_page(PanelKind::Thumbnails.name()))),
+                THUMBNAIL_UPLOADS,
+            ) {
+                Ok((cold, warm, put)) => {
+                    let (cold, warm, put) = (median(&cold), median(&warm), median(&put));
+                    let measure = |start: &str| {
+                        format!("upload → three thumbnails shown, {start}, median of {THUMBNAIL_UPLOADS}")
+                    };
+                    vec![
+                        Row::compared(
+                            &measure("warm"),
+                            ms(warm),
+                            "the photo's PUT alone",
+                            ms(put),
+                            warm / put,
+                            "< 150 ms",
+                            warm < 150.0,
+                        ),
+                        Row::compared(
+                            &measure("cold"),
+                            ms(cold),
+                            "the photo's PUT alone",
+                            ms(put),
+                            cold / put,
+                            "< 300 ms",
+                            cold < 300.0,
+                        ),
+                    ]
+                }
+                Err(e) => vec![Row::unavailable("upload → three thumbnails shown", &e)],
+            },
+        );
 
         step(S3_STEP);
         rows.extend(

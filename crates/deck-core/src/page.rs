@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Content, Deck, Slide};
 use crate::panels::PanelKind;
+use crate::routes;
 
 /// Id of the element holding the slides.
 pub const TALK_ID: &str = "talk";
@@ -35,7 +36,7 @@ pub const SHELLS_FILE: &str = "shells.json";
 /// every page of the site, so the deck and its embeds call the same deployed function.
 pub const LAMBDA_META: &str = "deck-lambda";
 /// `<meta name="deck-live" content="<version>">`: the page comes from a server that recompiles
-/// its slides on save and announces each new version on `routes::DECK_EVENTS`.
+/// its slides on save and announces each new version on `routes::DECK_EVENTS_ROUTE`.
 pub const LIVE_META: &str = "deck-live";
 
 /// Attributes of a slide `<section>`: its title, reveal steps and source, `file:line`.
@@ -267,11 +268,11 @@ pub fn site(deck: &Deck, shells: &Shells, extra_head: &str) -> Result<Vec<(Strin
         let shell = shells.embeds.get(kind.name()).unwrap_or(&shells.no_such_embed);
         let head = embed_head_html(Some(kind), title) + extra_head;
         let html = fill_template(shell, &head, &embed_body_html(Some(kind), title))?;
-        pages.push((format!("embed/{}/index.html", kind.name()), html));
+        pages.push((format!("{}index.html", routes::embed_page(kind.name())), html));
     }
     let head = embed_head_html(None, title) + extra_head;
     let html = fill_template(&shells.no_such_embed, &head, &embed_body_html(None, title))?;
-    pages.push(("embed/index.html".to_owned(), html));
+    pages.push((format!("{}/index.html", routes::EMBED_FOLDER), html));
     Ok(pages)
 }
 

@@ -16,6 +16,17 @@ pub const FOLLOW_JOIN_QR_ROUTE: &str = "/api/follow/join.svg";
 /// A live deck's versions and compile errors (server-sent [`crate::live::DeckStatus`]es).
 pub const DECK_EVENTS_ROUTE: &str = "/api/deck/events";
 
+/// The follower's page, below the site's root: the deck's own page, which the app routes by path.
+pub const FOLLOW_PAGE: &str = "follow";
+/// The folder of the embed pages, below the site's root.
+pub const EMBED_FOLDER: &str = "embed";
+
+/// `embed/<kind>/`: one panel alone, for an iframe (`xtask dist` writes it, the server serves it
+/// and the app routes by it).
+pub fn embed_page(kind: &str) -> String {
+    format!("{EMBED_FOLDER}/{kind}/")
+}
+
 /// `/fn/<function>/`: the function's Function URL on the local platform.
 pub fn function_url(function: &str) -> String {
     format!("{FUNCTION_URL_PREFIX}{function}/")
@@ -35,6 +46,7 @@ mod tests {
         assert_eq!(function_url("hello"), "/fn/hello/");
         assert_eq!(function_url("{name}"), "/fn/{name}/");
         assert_eq!(recycle_route("hello"), "/api/functions/hello/recycle");
+        assert_eq!(embed_page("cost"), "embed/cost/");
         assert!(
             FOLLOW_EVENTS_ROUTE.starts_with(FOLLOW_ROUTE)
                 && FOLLOW_JOIN_QR_ROUTE.starts_with(FOLLOW_JOIN_ROUTE)
