@@ -8,6 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use deck_core::error_body::Refusal;
 use serde_json::Value;
 use support::{aws_cli, client, Server};
 
@@ -253,7 +254,8 @@ async fn a_browser_uploads_with_a_ticket_and_a_killed_upload_leaves_nothing() {
     )
     .await;
     assert_eq!(status, 413);
-    assert!(refused["error"].as_str().unwrap().contains("at most 1048576 bytes (1 MB)"), "{refused}");
+    let refusal: Refusal = serde_json::from_value(refused).unwrap();
+    assert!(refusal.error.contains("at most 1048576 bytes (1 MB)"), "{refusal:?}");
     let (status, refused) = ask_ticket(
         &server,
         "deck-photos",
@@ -261,7 +263,8 @@ async fn a_browser_uploads_with_a_ticket_and_a_killed_upload_leaves_nothing() {
     )
     .await;
     assert_eq!(status, 400);
-    assert!(refused["error"].as_str().unwrap().contains("not an image"), "{refused}");
+    let refusal: Refusal = serde_json::from_value(refused).unwrap();
+    assert!(refusal.error.contains("not an image"), "{refusal:?}");
     let (status, refused) = ask_ticket(
         &server,
         "nope",
@@ -269,7 +272,8 @@ async fn a_browser_uploads_with_a_ticket_and_a_killed_upload_leaves_nothing() {
     )
     .await;
     assert_eq!(status, 404);
-    assert!(refused["error"].as_str().unwrap().contains("\"deck-photos\""), "{refused}");
+    let refusal: Refusal = serde_json::from_value(refused).unwrap();
+    assert!(refusal.error.contains("\"deck-photos\""), "{refusal:?}");
 
     // Half an upload, then the server is killed: no object, and no temporary file once it is back.
     let (_, half) = ask_ticket(

@@ -102,7 +102,7 @@ pub struct Picture {
     pub bytes: u64,
 }
 
-/// Why a ticket is refused; the answer's body is `{"error": "<this, as text>"}`.
+/// Why a ticket is refused; the answer's body is a [`crate::error_body::Refusal`] saying this.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UploadProblem {
     #[error("the file is {size} bytes; this bucket takes at most {max_bytes} bytes ({} MB)", max_bytes / (1024 * 1024))]
@@ -291,5 +291,35 @@ mod tests {
         let json = serde_json::to_value(&ticket).unwrap();
         assert_eq!(json["expires_in_s"], 300);
         assert_eq!(serde_json::from_value::<UploadTicket>(json).unwrap(), ticket);
+    }
+
+    #[test]
+    fn the_request_and_the_report_read_back_as_written() {
+        let request = UploadRequest {
+            file_name: "lake at sunset.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size: 2_048_576,
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(json, r#"{"file_name":"lake at sunset.jpg","content_type":"image/jpeg","size":2048576}"#);
+        assert_eq!(serde_json::from_str::<UploadRequest>(&json).unwrap(), request);
+        let picture = |key: &str, width, height| Picture { key: key.into(), width, height, bytes: 1234 };
+        let report = ThumbnailReport {
+            bucket: "deck-photos".into(),
+            key: "uploads/0a1b/lake at sunset.jpg".into(),
+            request_id: "r1".into(),
+            cold_start: true,
+            init_ms: 0.8,
+            duration_ms: 41.5,
+            source: picture("uploads/0a1b/lake at sunset.jpg", 1920, 1080),
+            thumbnails: THUMBNAIL_WIDTHS
+                .iter()
+                .map(|&w| picture("thumbnails/x.jpg", w, w * 9 / 16))
+                .collect(),
+            event: r#"{"Records":[]}"#.into(),
+        };
+        let json = serde_json::to_string_pretty(&report).unwrap();
+        assert!(json.contains(r#""cold_start": true"#) && json.contains(r#""duration_ms": 41.5"#), "{json}");
+        assert_eq!(serde_json::from_str::<ThumbnailReport>(&json).unwrap(), report);
     }
 }

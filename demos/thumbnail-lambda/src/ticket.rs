@@ -92,3 +92,61 @@ fn respond(status: i64, body: serde_json::Value) -> LambdaFunctionUrlResponse {
     response.body = Some(body.to_string());
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_credential_types::Credentials;
+    use deck_core::uploads::UPLOAD_PREFIX;
+
+    use super::*;
+
+    /// A client that presigns offline, as presigning needs no network.
+    fn client() -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::Config::builder()
+            .region(aws_sdk_s3::config::Region::new("eu-west-1"))
+            .credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "test"))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    fn request(method: &str, body: &str) -> LambdaFunctionUrlRequest {
+        let mut request = LambdaFunctionUrlRequest::default();
+        request.request_context.http.method = Some(method.to_owned());
+        request.request_context.request_id = Some("0a1b2c3d-4e5f-6789-abcd-ef0123456789".to_owned());
+        request.body = Some(body.to_owned());
+        request
+    }
+
+    #[tokio::test]
+    async fn the_answer_is_the_ticket_the_panel_reads() {
+        // The only test that reads the bucket variable, so setting it races with nothing.
+        std::env::set_var(BUCKET_VARIABLE, "deck-photos");
+        let wanted = UploadRequest {
+            file_name: "lake at sunset.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size: 2 << 20,
+        };
+        let answer = answer(&client(), request("POST", &serde_json::to_string(&wanted).unwrap())).await;
+        let body = answer.body.unwrap();
+        assert_eq!(answer.status_code, 200, "{body}");
+        let ticket: UploadTicket = serde_json::from_str(&body).unwrap();
+        assert_eq!((ticket.bucket.as_str(), ticket.max_bytes), ("deck-photos", 20 << 20));
+        assert!(ticket.key.starts_with(UPLOAD_PREFIX) && ticket.key.ends_with(".jpg"), "{}", ticket.key);
+        assert!(ticket.url.contains("X-Amz-Signature="), "{}", ticket.url);
+        assert_eq!(ticket.results.thumbnails.len(), THUMBNAIL_WIDTHS.len());
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_the_one_the_panel_reads() {
+        let refused = |answer: LambdaFunctionUrlResponse| {
+            let refusal: Refusal = serde_json::from_str(&answer.body.unwrap()).unwrap();
+            (answer.status_code, refusal.error)
+        };
+        let (status, error) = refused(answer(&client(), request("GET", "")).await);
+        assert_eq!(status, 405);
+        assert!(error.contains("GET is not served"), "{error}");
+        let (status, error) = refused(answer(&client(), request("POST", "{\"file\":1}")).await);
+        assert_eq!(status, 400);
+        assert!(error.contains("not an upload request"), "{error}");
+    }
+}
