@@ -18,14 +18,44 @@ const BUCKET_VARIABLE: &str = "UPLOAD_BUCKET";
 /// The largest upload a ticket allows, in MB (default 20).
 const MAX_MB_VARIABLE: &str = "UPLOAD_MAX_MB";
 
+/// Why no ticket: the caller's mistake (4xx), or this function's (5xx).
+#[derive(Debug, thiserror::Error)]
+enum TicketError {
+    #[error("{0} is not served: POST an upload request (JSON)")]
+    Method(String),
+    #[error("the body is not valid base64")]
+    NotBase64,
+    #[error("the body is not an upload request: {0}")]
+    NotARequest(serde_json::Error),
+    #[error(transparent)]
+    Refused(#[from] UploadProblem),
+    #[error("{BUCKET_VARIABLE} is not set")]
+    NoBucket,
+    #[error("presigning failed: {0}")]
+    Presigning(String),
+}
+
+impl TicketError {
+    fn status(&self) -> i64 {
+        match self {
+            TicketError::Method(_) => 405,
+            TicketError::NotBase64 | TicketError::NotARequest(_) => 400,
+            TicketError::Refused(UploadProblem::TooLarge { .. }) => 413,
+            TicketError::Refused(_) => 400,
+            TicketError::NoBucket | TicketError::Presigning(_) => 500,
+        }
+    }
+}
+
 pub async fn answer(
     client: &aws_sdk_s3::Client,
     request: LambdaFunctionUrlRequest,
 ) -> LambdaFunctionUrlResponse {
     match ticket(client, &request).await {
         Ok(ticket) => respond(200, serde_json::to_value(ticket).expect("tickets serialise")),
-        Err((status, error)) => {
-            respond(status, serde_json::to_value(Refusal::new(error)).expect("refusals serialise"))
+        Err(error) => {
+            let refusal = Refusal::new(error.to_string());
+            respond(error.status(), serde_json::to_value(refusal).expect("refusals serialise"))
         }
     }
 }
@@ -33,33 +63,28 @@ pub async fn answer(
 async fn ticket(
     client: &aws_sdk_s3::Client,
     request: &LambdaFunctionUrlRequest,
-) -> Result<UploadTicket, (i64, String)> {
+) -> Result<UploadTicket, TicketError> {
     let method = request.request_context.http.method.as_deref().unwrap_or_default();
     if method != "POST" {
-        return Err((405, format!("{method} is not served: POST an upload request (JSON)")));
+        return Err(TicketError::Method(method.to_owned()));
     }
     let body = request.body.as_deref().unwrap_or_default();
     // Function URLs base64-encode bodies they do not take for text.
     let body = if request.is_base64_encoded {
-        BASE64.decode(body).map_err(|_| (400, "the body is not valid base64".to_owned()))?
+        BASE64.decode(body).map_err(|_| TicketError::NotBase64)?
     } else {
         body.as_bytes().to_vec()
     };
-    let wanted: UploadRequest = serde_json::from_slice(&body)
-        .map_err(|error| (400, format!("the body is not an upload request: {error}")))?;
-    let bucket =
-        std::env::var(BUCKET_VARIABLE).map_err(|_| (500, format!("{BUCKET_VARIABLE} is not set")))?;
+    let wanted: UploadRequest = serde_json::from_slice(&body).map_err(TicketError::NotARequest)?;
+    let bucket = std::env::var(BUCKET_VARIABLE).map_err(|_| TicketError::NoBucket)?;
     let max_mb: u64 = std::env::var(MAX_MB_VARIABLE).ok().and_then(|mb| mb.parse().ok()).unwrap_or(20);
     let max_bytes = max_mb << 20;
-    wanted.check(max_bytes).map_err(|problem| {
-        let status = if matches!(problem, UploadProblem::TooLarge { .. }) { 413 } else { 400 };
-        (status, problem.to_string())
-    })?;
+    wanted.check(max_bytes)?;
     let id = request.request_context.request_id.clone().unwrap_or_default().replace('-', "");
     let key = upload_key(&id[..id.len().min(12)], &wanted.file_name);
     let lifetime = PresigningConfig::expires_in(Duration::from_secs(TICKET_LIFETIME_S))
         .expect("5 minutes is a valid lifetime");
-    let failed = |error: String| (500, format!("presigning failed: {error}"));
+    let failed = |error: String| TicketError::Presigning(error);
     let url = client.put_object().bucket(&bucket).key(&key).presigned(lifetime.clone()).await;
     let url = url.map_err(|e| failed(e.to_string()))?.uri().to_owned();
     let get = |at: String| {
@@ -119,7 +144,6 @@ mod tests {
 
     #[tokio::test]
     async fn the_answer_is_the_ticket_the_panel_reads() {
-        // The only test that reads the bucket variable, so setting it races with nothing.
         std::env::set_var(BUCKET_VARIABLE, "deck-photos");
         let wanted = UploadRequest {
             file_name: "lake at sunset.jpg".into(),
@@ -148,5 +172,13 @@ mod tests {
         let (status, error) = refused(answer(&client(), request("POST", "{\"file\":1}")).await);
         assert_eq!(status, 400);
         assert!(error.contains("not an upload request"), "{error}");
+        // Every test that needs the bucket sets the same one, so they cannot disagree.
+        std::env::set_var(BUCKET_VARIABLE, "deck-photos");
+        let huge =
+            UploadRequest { file_name: "a.jpg".into(), content_type: "image/jpeg".into(), size: 21 << 20 };
+        let (status, error) =
+            refused(answer(&client(), request("POST", &serde_json::to_string(&huge).unwrap())).await);
+        assert_eq!(status, 413);
+        assert!(error.contains("at most 20971520 bytes (20 MB)"), "{error}");
     }
 }
