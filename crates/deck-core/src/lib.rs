@@ -1,6 +1,7 @@
-//! Pure logic of serverless-deck, free of the browser and of I/O so it is tested natively:
-//! the compiled slide model, navigation positions, panel parameters, the cost model and the
-//! messages that keep windows in step.
+//! Pure logic of serverless-deck, free of the browser and of I/O so it is tested natively: the
+//! contracts the server, the demo functions and the browser share (routes, AWS rules, replies,
+//! events, uploads, sync messages), the compiled slide model, navigation, panel parameters, the
+//! cost model, and the panels' arithmetic apart from their drawing.
 pub mod aws_rules;
 pub mod cold_start;
 pub mod demo;
