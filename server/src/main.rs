@@ -1,5 +1,6 @@
 //! `serverless-deck`: serves the built deck and runs the local Lambda platform beside it.
 
+mod access;
 mod clock;
 mod control;
 mod follow;
@@ -68,6 +69,15 @@ struct Cli {
     /// Open the deck in the browser once it is served.
     #[arg(long)]
     open: bool,
+    /// Also answer requests that name this server NAME (a tunnel's or a proxy's host name;
+    /// `.example.com` allows every name under it). Loopback names and the address listened on
+    /// always work; any other `Host` is refused, as DNS rebinding would send it. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    allow_host: Vec<String>,
+    /// Let pages of ORIGIN (scheme://host[:port], e.g. a dev server or the deck on a static host)
+    /// call the platform and the S3 API, as the deck's own pages can. Repeatable.
+    #[arg(long, value_name = "ORIGIN")]
+    cors_origin: Vec<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -75,6 +85,16 @@ enum Command {
     /// Write a starter talk (a slide for each live panel, notes that teach the syntax) into a
     /// new or empty folder DIR, to present with `serverless-deck --slides DIR`.
     New { dir: PathBuf },
+    /// Print the local S3 API's credentials as `export AWS_…=` lines, for the AWS CLI and SDKs:
+    /// `eval "$(serverless-deck credentials)"`.
+    Credentials {
+        /// The data folder whose secret to print (made if it has none yet).
+        #[arg(long, default_value = "deck-data")]
+        data: PathBuf,
+        /// The server's address, for AWS_ENDPOINT_URL.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
 }
 
 /// Where the deck and the functions come from: the flags; else what this program carries (a
@@ -109,8 +129,10 @@ fn sources(cli: &Cli, log: &LogSink) -> anyhow::Result<(PathBuf, PathBuf)> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::New { dir }) = &cli.command {
-        return new_talk(dir);
+    match &cli.command {
+        Some(Command::New { dir }) => return new_talk(dir),
+        Some(Command::Credentials { data, addr }) => return print_credentials(data, addr),
+        None => {}
     }
     let log = LogSink::stdout();
     let outcome = serve(cli, &log).await;
@@ -145,7 +167,25 @@ fn new_talk(dir: &std::path::Path) -> ExitCode {
     }
 }
 
+fn print_credentials(data: &std::path::Path, addr: &SocketAddr) -> ExitCode {
+    match storage::secret::load_or_create(data) {
+        Ok(secret) => {
+            let endpoint = SocketAddr::new(loopback_for(addr.ip()), addr.port());
+            println!("export AWS_ACCESS_KEY_ID={}", storage::ACCESS_KEY);
+            println!("export AWS_SECRET_ACCESS_KEY={secret}");
+            println!("export AWS_DEFAULT_REGION={}", platform::config::DEFAULT_REGION);
+            println!("export AWS_ENDPOINT_URL=http://{endpoint}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("serverless-deck credentials: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
+    let policy = access::Policy::new(&cli.allow_host, &cli.cors_origin)?;
     let (dist, functions_file) = sources(&cli, log)?;
     let shutdown = CancellationToken::new();
     let live = match &cli.slides {
@@ -179,11 +219,13 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let follow = cli.follow.is_on(&address);
     let token = ControlToken::for_address(&address, follow);
     let mut config = config;
-    let secret = token.value().unwrap_or(storage::LOOPBACK_SECRET).to_owned();
+    // Where this machine's processes and the presigned URLs reach the server.
+    let endpoint = format!("http://{}", SocketAddr::new(loopback_for(address.ip()), address.port()));
+    let secret =
+        if config.buckets.is_empty() { String::new() } else { storage::secret::load_or_create(&cli.data)? };
     if !config.buckets.is_empty() {
         // What Lambda gives a function for its role's access, here to the local S3 API: the SDKs
         // read these, so the function's code is the same as on AWS.
-        let endpoint = format!("http://{}", SocketAddr::new(loopback_for(address.ip()), address.port()));
         for function in &mut config.functions {
             function.environment.insert("AWS_ENDPOINT_URL_S3".into(), endpoint.clone());
             function.environment.insert("AWS_ACCESS_KEY_ID".into(), storage::ACCESS_KEY.into());
@@ -192,6 +234,12 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     }
     let functions = config.functions.clone();
     let config_buckets = config.buckets.clone();
+    let access = access::Access::new(
+        policy,
+        address,
+        functions.iter().filter_map(|f| Some((f.name.clone(), f.cors.clone()?))).collect(),
+        config_buckets.iter().map(|bucket| bucket.name.clone()).collect(),
+    );
     let platform = Platform::start(config, log.clone(), shutdown.clone());
     let mut app = Router::new().merge(platform.router(token.clone()));
     let origins = if follow { follow::reachable_origins(&address) } else { Vec::new() };
@@ -202,14 +250,17 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let storage = if config_buckets.is_empty() {
         None
     } else {
-        Some(storage::Storage::open(&cli.data, &config_buckets, &secret, platform.clone())?)
+        Some(storage::Storage::open(&cli.data, &config_buckets, &secret, &endpoint, platform.clone())?)
     };
     if let Some(storage) = &storage {
         app = app.merge(storage::router(storage.clone(), token.clone()));
     }
     let app = app.merge(static_files::router(&dist, live));
-    // Outermost: S3's requests never reach the deck's routes.
-    let app = app.layer(axum::middleware::from_fn_with_state(storage, storage::dispatch));
+    // S3's requests never reach the deck's routes; and no route runs for a request the access
+    // checks refuse (outermost).
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(storage, storage::dispatch))
+        .layer(axum::middleware::from_fn_with_state(access, access::guard));
 
     for function in &functions {
         let missing =
@@ -226,13 +277,16 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     }
     for bucket in &config_buckets {
         log.line(format!(
-            "bucket {} → S3 API at http://{address} (path-style; {}), objects in {}",
+            "bucket {} → S3 API at http://{address} (path-style), objects in {}",
             bucket.name,
-            match token.value() {
-                Some(_) => format!("access key {}, the presenter token as secret", storage::ACCESS_KEY),
-                None => format!("access key {}, secret {}", storage::ACCESS_KEY, storage::LOOPBACK_SECRET),
-            },
             cli.data.join(&bucket.name).display(),
+        ));
+    }
+    if !config_buckets.is_empty() {
+        log.line(format!(
+            "S3 credentials: access key {}, secret {secret} (for the AWS CLI: eval \"$(serverless-deck credentials --data {})\")",
+            storage::ACCESS_KEY,
+            cli.data.display()
         ));
     }
     if let Some(token) = token.value() {

@@ -19,15 +19,10 @@ struct Cli {
 }
 
 impl Cli {
-    fn invoke(&self, function_name: &str, payload: &str, extra: &[&str]) -> (Output, Option<Value>) {
-        let out = self.dir.path().join("out.json");
-        let _ = std::fs::remove_file(&out);
+    fn command(&self) -> Command {
         let mut command = Command::new(&self.aws);
         command
-            .args(["lambda", "invoke", "--endpoint-url", &self.endpoint, "--function-name", function_name])
-            .args(["--payload", payload])
-            .args(extra)
-            .arg(&out)
+            .args(["--endpoint-url", &self.endpoint])
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_DEFAULT_REGION", "us-east-1")
@@ -36,6 +31,28 @@ impl Cli {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_MAX_ATTEMPTS", "1")
             .env("AWS_PAGER", "");
+        command
+    }
+
+    /// `aws lambda <args>`, its JSON answer or its error text.
+    fn lambda(&self, args: &[&str]) -> Result<Value, String> {
+        let output = self.command().arg("lambda").args(args).output().expect("the aws CLI runs");
+        if output.status.success() {
+            Ok(serde_json::from_slice(&output.stdout).expect("JSON from the CLI"))
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    }
+
+    fn invoke(&self, function_name: &str, payload: &str, extra: &[&str]) -> (Output, Option<Value>) {
+        let out = self.dir.path().join("out.json");
+        let _ = std::fs::remove_file(&out);
+        let mut command = self.command();
+        command
+            .args(["lambda", "invoke", "--function-name", function_name])
+            .args(["--payload", payload])
+            .args(extra)
+            .arg(&out);
         if self.version_2 {
             // Version 2 would otherwise expect the payload in base64.
             command.args(["--cli-binary-format", "raw-in-base64-out"]);
@@ -43,6 +60,7 @@ impl Cli {
         let output = command.output().expect("the aws CLI runs");
         let answer = std::fs::read(&out)
             .ok()
+            .filter(|bytes| !bytes.is_empty())
             .map(|bytes| serde_json::from_slice(&bytes).expect("JSON in the outfile"));
         (output, answer)
     }
@@ -57,7 +75,9 @@ fn the_aws_cli_invokes_the_demo_function() {
     let version = Command::new(&aws).arg("--version").output().unwrap();
     let version =
         String::from_utf8_lossy(&version.stdout).to_string() + &String::from_utf8_lossy(&version.stderr);
-    let server = Server::start(&function("hello", &binaries().hello, ""));
+    // A bucket beside it, as in the demos: signed requests for `lambda` must not be taken for S3's.
+    let server =
+        Server::start(&(function("hello", &binaries().hello, "") + "\n[[bucket]]\nname = \"deck-photos\"\n"));
     let cli = Cli {
         aws,
         version_2: version.starts_with("aws-cli/2"),
@@ -101,4 +121,87 @@ fn the_aws_cli_invokes_the_demo_function() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("ResourceNotFoundException") && stderr.contains("function:nope"), "{stderr}");
+
+    // Event: queued (202), no answer; DryRun: checked only (204).
+    let (output, answer) = cli.invoke("hello", "{}", &["--invocation-type", "Event"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["StatusCode"], 202);
+    assert_eq!(answer, None, "an Event invocation answers with no payload");
+    let (output, _) = cli.invoke("hello", "{}", &["--invocation-type", "DryRun"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(serde_json::from_slice::<Value>(&output.stdout).unwrap()["StatusCode"], 204);
+
+    // What runs, as list-functions and get-function describe it.
+    let listed = cli.lambda(&["list-functions"]).unwrap();
+    let functions = listed["Functions"].as_array().unwrap();
+    assert_eq!(functions.len(), 1, "{listed}");
+    let hello = &functions[0];
+    assert_eq!(hello["FunctionName"], "hello");
+    assert_eq!(hello["FunctionArn"], "arn:aws:lambda:us-east-1:000000000000:function:hello");
+    assert_eq!(
+        (&hello["Runtime"], &hello["MemorySize"], &hello["Timeout"]),
+        (&json!("provided.al2023"), &json!(128), &json!(3))
+    );
+    assert!(hello["CodeSize"].as_u64().unwrap() > 100_000, "{hello}");
+    let environment = &hello["Environment"]["Variables"];
+    assert!(
+        environment.get("AWS_SECRET_ACCESS_KEY").is_none(),
+        "the role's credentials are no setting: {environment}"
+    );
+    let got = cli.lambda(&["get-function", "--function-name", "hello"]).unwrap();
+    assert_eq!(got["Configuration"], *hello);
+    assert!(got["Code"]["Location"].as_str().unwrap().starts_with("file:///"), "{got}");
+    let by_arn = cli.lambda(&[
+        "get-function",
+        "--function-name",
+        "arn:aws:lambda:us-east-1:000000000000:function:hello",
+    ]);
+    assert_eq!(by_arn.unwrap()["Configuration"]["FunctionName"], "hello");
+    let missing = cli.lambda(&["get-function", "--function-name", "nope"]).unwrap_err();
+    assert!(missing.contains("ResourceNotFoundException") && missing.contains("function:nope"), "{missing}");
+    let version = cli.lambda(&["get-function", "--function-name", "hello", "--qualifier", "7"]).unwrap_err();
+    assert!(version.contains("ResourceNotFoundException"), "{version}");
+}
+
+#[test]
+fn the_credentials_command_points_the_aws_cli_at_both_apis() {
+    let Some(aws) = aws_cli() else {
+        eprintln!("SKIPPED: the aws CLI is not installed and `pip install awscli` did not work here");
+        return;
+    };
+    let server =
+        Server::start(&(function("hello", &binaries().hello, "") + "\n[[bucket]]\nname = \"deck-photos\"\n"));
+    let address = server.base.trim_start_matches("http://");
+    let printed = Command::new(env!("CARGO_BIN_EXE_serverless-deck"))
+        .args(["credentials", "--addr", address, "--data"])
+        .arg(server.dir.path().join("data"))
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(printed.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // As `eval "$(serverless-deck credentials)"` would set them.
+    let exports: Vec<(&str, &str)> =
+        printed.lines().filter_map(|line| line.strip_prefix("export ")?.split_once('=')).collect();
+    assert_eq!(exports.len(), 4, "{printed}");
+    let run = |args: &[&str]| {
+        Command::new(&aws)
+            .args(args)
+            .envs(exports.iter().copied())
+            .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("no-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_PAGER", "")
+            .output()
+            .unwrap()
+    };
+    let file = dir.path().join("note.txt");
+    std::fs::write(&file, "hello").unwrap();
+    let copied = run(&["s3", "cp", file.to_str().unwrap(), "s3://deck-photos/note.txt"]);
+    assert!(copied.status.success(), "{}", String::from_utf8_lossy(&copied.stderr));
+    let listed = run(&["s3", "ls", "s3://deck-photos/"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("note.txt"));
+    let functions = run(&["lambda", "list-functions"]);
+    assert!(functions.status.success(), "{}", String::from_utf8_lossy(&functions.stderr));
+    assert!(String::from_utf8_lossy(&functions.stdout).contains("\"FunctionName\": \"hello\""));
 }

@@ -17,6 +17,9 @@ fn start(follow: &str) -> Server {
             dist.as_os_str(),
             "--follow".as_ref(),
             follow.as_ref(),
+            // The name a tunnel or proxy gives the room (see the join test).
+            "--allow-host".as_ref(),
+            "deck.example.test".as_ref(),
         ],
     )
 }
@@ -121,15 +124,18 @@ async fn the_join_address_is_served_as_text_and_as_a_qr_code() {
     let (status, _, join) = json(client().get(server.url("/api/follow/join")).send().await.unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(join, json!({"url": server.url("/follow"), "followers": 0}));
-    // Reached by a name the room can use, that name is the one to show.
-    let via_lan = client().get(server.url("/api/follow/join")).header("host", "10.0.0.7:8080").send();
-    let (_, _, join) = json(via_lan.await.unwrap()).await;
-    assert_eq!(join["url"], "http://10.0.0.7:8080/follow");
+    // Reached by a name the room can use (a tunnel's, allowed with --allow-host), that name is
+    // the one to show.
+    let via_tunnel =
+        client().get(server.url("/api/follow/join")).header("host", "deck.example.test:8080").send();
+    let (_, _, join) = json(via_tunnel.await.unwrap()).await;
+    assert_eq!(join["url"], "http://deck.example.test:8080/follow");
 
     let qr = client().get(server.url("/api/follow/join.svg")).send().await.unwrap();
     assert_eq!(support::header(qr.headers(), "content-type"), "image/svg+xml");
     let svg = qr.text().await.unwrap();
     assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
-    let other = client().get(server.url("/api/follow/join.svg")).header("host", "10.0.0.7:8080").send();
+    let other =
+        client().get(server.url("/api/follow/join.svg")).header("host", "deck.example.test:8080").send();
     assert_ne!(other.await.unwrap().text().await.unwrap(), svg, "the code follows the address");
 }

@@ -50,9 +50,11 @@ async fn events_follow_the_lifecycle_of_a_cold_call() {
 
 #[tokio::test]
 async fn function_urls_map_requests_and_responses_in_payload_format_2_0() {
-    let server = fixture("");
+    // The Function URL's CORS as on AWS: any origin may call it.
+    let server = fixture("[function.cors]\nallow_origins = [\"*\"]\nallow_methods = [\"GET\", \"POST\"]\nallow_headers = [\"content-type\"]");
     let response = client()
         .post(server.url("/fn/fixture/some/path?status=201&x=1&x=2"))
+        .header("origin", "https://blog.example")
         .header("cookie", "a=1; b=2")
         .header("X-Custom", "Value")
         .header("content-type", "text/plain")
@@ -90,8 +92,9 @@ async fn function_urls_map_requests_and_responses_in_payload_format_2_0() {
         .unwrap();
     assert!(preflight.status().is_success());
     assert_eq!(header(preflight.headers(), "access-control-allow-origin"), "*");
-    assert!(header(preflight.headers(), "access-control-allow-methods").contains("POST"));
+    assert_eq!(header(preflight.headers(), "access-control-allow-methods"), "GET, POST");
     assert_eq!(header(preflight.headers(), "access-control-allow-headers"), "content-type");
+    assert_eq!(header(preflight.headers(), "access-control-allow-private-network"), "");
 
     let (status, _, error) = get(&server, "/fn/nope/").await;
     assert_eq!((status.as_u16(), &error["__type"]), (404, &json!("ResourceNotFoundException")));

@@ -12,13 +12,11 @@ use deck_core::error_body::Refusal;
 use serde_json::Value;
 use support::{aws_cli, client, Server};
 
-const SECRET: &str = "serverless-deck-local";
-
 struct Aws {
     aws: PathBuf,
     endpoint: String,
     dir: tempfile::TempDir,
-    secret: &'static str,
+    secret: String,
 }
 
 impl Aws {
@@ -27,7 +25,7 @@ impl Aws {
             .args(args)
             .args(["--endpoint-url", &self.endpoint])
             .env("AWS_ACCESS_KEY_ID", "serverless-deck")
-            .env("AWS_SECRET_ACCESS_KEY", self.secret)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret)
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
             .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-credentials"))
@@ -101,7 +99,12 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
         return;
     };
     let (server, data) = storage_server();
-    let aws = Aws { aws, endpoint: server.base.clone(), dir: tempfile::tempdir().unwrap(), secret: SECRET };
+    let aws = Aws {
+        aws,
+        endpoint: server.base.clone(),
+        dir: tempfile::tempdir().unwrap(),
+        secret: server.s3_secret(),
+    };
     assert!(
         server.log().iter().any(|l| l.starts_with("bucket deck-photos → S3 API at http://127.0.0.1:")),
         "{:#?}",
@@ -194,7 +197,7 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
         aws: aws.aws.clone(),
         endpoint: aws.endpoint.clone(),
         dir: tempfile::tempdir().unwrap(),
-        secret: "guess",
+        secret: "guess".to_owned(),
     };
     let refused = wrong.fails(&["s3", "ls", "s3://deck-photos/"]);
     assert!(refused.contains("SignatureDoesNotMatch"), "{refused}");
@@ -348,7 +351,8 @@ async fn a_matching_upload_invokes_the_function_asynchronously_with_s3s_event_an
             )
             .await;
             let url = ticket["url"].as_str().unwrap().to_owned();
-            let put = client().put(&url).body(b"\x89PNG".to_vec()).send().await.unwrap();
+            let put = client().put(&url).header("content-type", "image/png").body(b"\x89PNG".to_vec());
+            let put = put.send().await.unwrap();
             assert_eq!(put.status(), 200);
             ticket["key"].as_str().unwrap().to_owned()
         }
@@ -408,7 +412,7 @@ async fn a_function_that_triggers_itself_is_stopped_after_sixteen_rounds() {
     let environment = &echoed["environment"];
     assert_eq!(environment["AWS_ENDPOINT_URL_S3"], server.base, "{environment}");
     assert_eq!(environment["AWS_ACCESS_KEY_ID"], "serverless-deck");
-    assert_eq!(environment["AWS_SECRET_ACCESS_KEY"], SECRET);
+    assert_eq!(environment["AWS_SECRET_ACCESS_KEY"], server.s3_secret());
 
     let events = client().get(server.url("/api/events")).send().await.unwrap();
     let (_, ticket) = ask_ticket(
@@ -417,7 +421,8 @@ async fn a_function_that_triggers_itself_is_stopped_after_sixteen_rounds() {
         serde_json::json!({ "file_name": "loop.png", "content_type": "image/png", "size": 4 }),
     )
     .await;
-    let put = client().put(ticket["url"].as_str().unwrap()).body(b"\x89PNG".to_vec()).send().await.unwrap();
+    let put = client().put(ticket["url"].as_str().unwrap()).header("content-type", "image/png");
+    let put = put.body(b"\x89PNG".to_vec()).send().await.unwrap();
     assert_eq!(put.status(), 200);
     let collected =
         support::collect_events(events, |events| events.iter().any(|e| e["status"] == "stopped")).await;

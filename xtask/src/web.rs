@@ -59,8 +59,12 @@ pub fn dev(tools: &Tools, addr: &str) -> Result<()> {
     }
     let (host, port) = addr.rsplit_once(':').context("--addr must be HOST:PORT")?;
     build_native()?;
-    // The platform's port is fixed because Trunk.toml's proxy entries name it.
-    let mut platform = server_command("127.0.0.1:8081", Path::new("dist")).spawn()?;
+    // The platform's port is fixed because Trunk.toml's proxy entries name it. Trunk's pages are
+    // of another origin: the platform answers them as the presenter's own.
+    let mut platform = server_command("127.0.0.1:8081", Path::new("dist"))
+        .args(["--cors-origin", &format!("http://{addr}")])
+        .args(["--cors-origin", &format!("http://localhost:{port}")])
+        .spawn()?;
     step(&format!("dev server on http://{addr}/ — edits to src/, slides/ and assets/ rebuild and reload"));
     let served = run(trunk(tools)?.args(["serve", "--address", host, "--port", port]));
     let _ = platform.kill();

@@ -85,7 +85,9 @@ async fn ticket(
     let lifetime = PresigningConfig::expires_in(Duration::from_secs(TICKET_LIFETIME_S))
         .expect("5 minutes is a valid lifetime");
     let failed = |error: String| TicketError::Presigning(error);
-    let url = client.put_object().bucket(&bucket).key(&key).presigned(lifetime.clone()).await;
+    // The type is signed: the upload must be the image asked for, never a page on the bucket.
+    let put = client.put_object().bucket(&bucket).key(&key).content_type(&wanted.content_type);
+    let url = put.presigned(lifetime.clone()).await;
     let url = url.map_err(|e| failed(e.to_string()))?.uri().to_owned();
     let get = |at: String| {
         let (client, bucket, lifetime) = (client.clone(), bucket.clone(), lifetime.clone());
@@ -157,6 +159,7 @@ mod tests {
         assert_eq!((ticket.bucket.as_str(), ticket.max_bytes), ("deck-photos", 20 << 20));
         assert!(ticket.key.starts_with(UPLOAD_PREFIX) && ticket.key.ends_with(".jpg"), "{}", ticket.key);
         assert!(ticket.url.contains("X-Amz-Signature="), "{}", ticket.url);
+        assert!(ticket.url.contains("X-Amz-SignedHeaders=content-type%3Bhost"), "{}", ticket.url);
         assert_eq!(ticket.results.thumbnails.len(), THUMBNAIL_WIDTHS.len());
     }
 

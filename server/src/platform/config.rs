@@ -13,6 +13,13 @@
 //! async_retry_delays_s = [60, 120] # an asynchronous event's retries after an error (at most 2)
 //! [function.environment]
 //! GREETING = "Hello"
+//! [function.cors]                 # the Function URL's CORS, as AWS's `Cors` settings: which
+//! allow_origins = ["*"]           # other sites' pages may call it (without it: the deck's only)
+//! allow_methods = ["GET", "POST"] # optional, like the three below
+//! allow_headers = ["content-type"]
+//! expose_headers = []
+//! max_age_s = 300
+//! allow_credentials = false
 //!
 //! [[bucket]]                      # a bucket of the local S3 API
 //! name = "deck-photos"            # S3's bucket name rules
@@ -104,6 +111,51 @@ pub struct FunctionConfig {
     pub environment: BTreeMap<String, String>,
     /// Before each retry of an asynchronous event that failed (Lambda: 1 and 2 minutes).
     pub async_retry_delays: Vec<Duration>,
+    /// Which other sites' pages may call its Function URL (`crate::access`); none without it.
+    pub cors: Option<FunctionCors>,
+}
+
+/// A Function URL's CORS settings, AWS's `Cors` (`AllowOrigins`, `AllowMethods`, …).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionCors {
+    /// Origins as `scheme://host[:port]`, or `*` for any.
+    pub allow_origins: Vec<String>,
+    #[serde(default)]
+    pub allow_methods: Vec<String>,
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    pub max_age_s: Option<u32>,
+    #[serde(default)]
+    pub allow_credentials: bool,
+}
+
+impl FunctionCors {
+    /// What AWS refuses in these settings.
+    fn problem(&self) -> Option<String> {
+        let wildcard = self.allow_origins.iter().any(|origin| origin == "*");
+        if self.allow_origins.is_empty() {
+            return Some("cors.allow_origins names no origin (\"*\" allows any)".to_owned());
+        }
+        if let Some(bad) = self.allow_origins.iter().find(|origin| {
+            *origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://"))
+        }) {
+            return Some(format!(
+                "cors.allow_origins: {bad:?} is not an origin like \"https://blog.example\""
+            ));
+        }
+        if wildcard && self.allow_credentials {
+            return Some(
+                "cors.allow_credentials cannot go with allow_origins = [\"*\"] (as AWS refuses)".to_owned(),
+            );
+        }
+        if self.max_age_s.is_some_and(|age| age > 86_400) {
+            return Some("cors.max_age_s is at most 86400".to_owned());
+        }
+        None
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +251,9 @@ impl PlatformConfig {
                     delays.into_inner().into_iter().map(Duration::from_secs_f64).collect()
                 }
             };
+            if let Some(problem) = function.cors.as_ref().and_then(|cors| cors.get_ref().problem()) {
+                return Err(invalid(function.cors.as_ref().map_or(0..0, Spanned::span), problem));
+            }
             let environment_span = function.environment.span();
             let environment = function.environment.into_inner();
             for (key, value) in &environment {
@@ -215,6 +270,7 @@ impl PlatformConfig {
                 max_concurrency: max_concurrency as usize,
                 environment,
                 async_retry_delays,
+                cors: function.cors.map(Spanned::into_inner),
             });
         }
 
@@ -321,6 +377,7 @@ struct RawFunction {
     async_retry_delays_s: Option<Spanned<Vec<f64>>>,
     #[serde(default = "no_environment")]
     environment: Spanned<BTreeMap<String, String>>,
+    cors: Option<Spanned<FunctionCors>>,
 }
 
 fn no_environment() -> Spanned<BTreeMap<String, String>> {
@@ -342,6 +399,11 @@ fn in_range(
             format!("{key} = {} is outside {}..={}", value.get_ref(), allowed.start(), allowed.end()),
         )),
     }
+}
+
+/// Whether the platform sets `name` itself (Lambda's variables, the role's credentials).
+pub fn is_reserved_variable(name: &str) -> bool {
+    RESERVED_VARIABLES.contains(&name)
 }
 
 fn environment_problem(key: &str, value: &str) -> Option<String> {
@@ -417,6 +479,7 @@ GREETING = "Hi"
                 max_concurrency: 4,
                 environment: BTreeMap::from([("GREETING".into(), "Hi".into())]),
                 async_retry_delays: vec![Duration::from_secs(1), Duration::from_millis(500)],
+                cors: None,
             }]
         );
     }
@@ -564,6 +627,36 @@ GREETING = "Hi"
         assert!(message.contains("\"1X\" is not a name"), "{message}");
         let message = error("[[function]]\nname = \"a\"\nbinary = \"b\"\nenvironment = { X = 1 }\n");
         assert!(message.starts_with("demos/functions.toml:4:"), "{message}");
+    }
+
+    #[test]
+    fn a_function_urls_cors_is_read_as_aws_settings_and_checked() {
+        let head = "[[function]]\nname = \"hello\"\nbinary = \"b\"\n";
+        let config = parse(&format!(
+            "{head}[function.cors]\nallow_origins = [\"https://blog.example\"]\nallow_methods = [\"GET\"]\nmax_age_s = 300\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.functions[0].cors,
+            Some(FunctionCors {
+                allow_origins: vec!["https://blog.example".into()],
+                allow_methods: vec!["GET".into()],
+                max_age_s: Some(300),
+                ..FunctionCors::default()
+            })
+        );
+        assert_eq!(parse(head).unwrap().functions[0].cors, None, "no CORS unless declared");
+        for (settings, problem) in [
+            ("allow_origins = []", "names no origin"),
+            ("allow_origins = [\"blog.example\"]", "is not an origin"),
+            ("allow_origins = [\"*\"]\nallow_credentials = true", "cannot go with"),
+            ("allow_origins = [\"*\"]\nmax_age_s = 90000", "at most 86400"),
+        ] {
+            let message = error(&format!("{head}[function.cors]\n{settings}\n"));
+            assert!(message.starts_with("demos/functions.toml:4: function \"hello\": cors."), "{message}");
+            assert!(message.contains(problem), "{message}");
+        }
+        assert!(error(&format!("{head}[function.cors]\nallow_origin = [\"*\"]\n")).contains("allow_origin"));
     }
 
     #[test]

@@ -342,6 +342,7 @@ mod tests {
                 ("GREETING".into(), "Hi".into()),
             ]),
             async_retry_delays: Vec::new(),
+            cors: None,
         };
         let environment: BTreeMap<String, String> = lambda_environment(
             &config,

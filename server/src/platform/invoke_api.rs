@@ -61,7 +61,7 @@ pub fn parse_function_reference(reference: &str) -> (&str, Option<&str>) {
 }
 
 /// Only `$LATEST` exists locally (there are no published versions or aliases).
-fn check_qualifier(function: &Function, qualifier: Option<&str>) -> Result<(), ServiceError> {
+pub fn check_qualifier(function: &Function, qualifier: Option<&str>) -> Result<(), ServiceError> {
     match qualifier {
         None | Some("$LATEST") => Ok(()),
         Some(other) => Err(ServiceError::FunctionNotFound { arn: format!("{}:{other}", function.arn) }),

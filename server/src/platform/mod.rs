@@ -4,7 +4,7 @@
 //!
 //! Code map: [`config`] reads the functions; [`function`] runs one invocation over the
 //! [`pool`] of [`instance`]s, which talk to the platform through [`runtime_api`]; [`invoke_api`],
-//! [`function_url`] and [`control_api`] are the HTTP faces; [`telemetry`] (with [`events`],
+//! [`lambda_api`], [`function_url`] and [`control_api`] are the HTTP faces; [`telemetry`] (with [`events`],
 //! [`logs`], [`output`], [`report`], [`memory`]) says what happened.
 
 pub mod async_invoke;
@@ -16,6 +16,7 @@ pub mod function;
 pub mod function_url;
 pub mod instance;
 pub mod invoke_api;
+pub mod lambda_api;
 pub mod lifecycle;
 pub mod logs;
 pub mod memory;
@@ -30,13 +31,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderName, Method};
 use axum::routing::{any, get, post};
 use axum::Router;
 use deck_core::platform_events::EVENTS_ROUTE;
 use deck_core::routes::{self, FUNCTIONS_ROUTE, FUNCTION_URL_PREFIX};
 use tokio_util::sync::CancellationToken;
-use tower_http::cors::{AllowHeaders, Any, CorsLayer, ExposeHeaders};
 
 use self::async_invoke::{AsyncEvent, AsyncQueue};
 use self::config::PlatformConfig;
@@ -110,31 +109,21 @@ impl Platform {
         }
     }
 
-    /// The platform's routes. Cross-origin calls are allowed from anywhere, so a page embedding a
-    /// panel (a blog post, say) can call a function and follow its events.
+    /// The platform's routes. Which pages may call them is `crate::access`'s to say.
     pub fn router(self: &Arc<Self>, token: ControlToken) -> Router {
-        let cors = CorsLayer::new()
-            .allow_origin(Any)
-            .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-            .allow_headers(AllowHeaders::mirror_request())
-            .expose_headers(ExposeHeaders::list([
-                HeaderName::from_static("x-amzn-requestid"),
-                HeaderName::from_static("x-amz-function-error"),
-                HeaderName::from_static("x-amz-executed-version"),
-                HeaderName::from_static("x-amz-log-result"),
-                HeaderName::from_static("server-timing"),
-            ]))
-            .allow_private_network(true);
         let control = axum::middleware::from_fn_with_state(token, control::require);
         Router::new()
             .route("/2015-03-31/functions/{function}/invocations", post(invoke_api::handle))
+            // AWS documents the slash; the CLI sends none.
+            .route("/2015-03-31/functions", get(lambda_api::list_functions))
+            .route("/2015-03-31/functions/", get(lambda_api::list_functions))
+            .route("/2015-03-31/functions/{function}", get(lambda_api::get_function))
             .route(&format!("{FUNCTION_URL_PREFIX}{{name}}"), any(function_url::handle))
             .route(&routes::function_url("{name}"), any(function_url::handle))
             .route(&format!("{}{{*path}}", routes::function_url("{name}")), any(function_url::handle))
             .route(FUNCTIONS_ROUTE, get(control_api::list))
             .route(&routes::recycle_route("{name}"), post(control_api::recycle).route_layer(control))
             .route(EVENTS_ROUTE, get(events_stream))
-            .layer(cors)
             .with_state(self.clone())
     }
 }

@@ -17,23 +17,40 @@ pub struct Presigner {
 
 impl Presigner {
     /// A URL for `method` on `bucket`/`key` at `origin` (e.g. `http://127.0.0.1:8080`), valid for
-    /// `expires` from `now`. The payload is not signed, so any body can follow.
+    /// `expires` from `now`. With a `content_type`, that type is signed: the request must carry
+    /// it as its `Content-Type`. The payload is not signed, so any body can follow.
+    #[allow(clippy::too_many_arguments)]
     pub fn url(
         &self,
         method: &str,
         origin: &str,
         bucket: &str,
         key: &str,
+        content_type: Option<&str>,
         expires: Duration,
         now: UtcTime,
     ) -> String {
         let path = format!("/{}/{}", uri_encode(bucket, false), uri_encode(key, false));
-        self.url_of_path(method, origin, &path, expires, now)
+        self.url_of_path(method, origin, &path, content_type, expires, now)
     }
 
     /// The same for an encoded `path` (path-style `/<bucket>/<key>`, or `/<key>` on a bucket's host).
-    fn url_of_path(&self, method: &str, origin: &str, path: &str, expires: Duration, now: UtcTime) -> String {
+    fn url_of_path(
+        &self,
+        method: &str,
+        origin: &str,
+        path: &str,
+        content_type: Option<&str>,
+        expires: Duration,
+        now: UtcTime,
+    ) -> String {
         let host = origin.split_once("://").map_or(origin, |(_, host)| host);
+        // Canonical headers, sorted by name, as the canonical request needs them.
+        let headers: Vec<(&str, &str)> =
+            content_type.map(|kind| ("content-type", kind)).into_iter().chain([("host", host)]).collect();
+        let signed_headers = headers.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(";");
+        let canonical_headers: String =
+            headers.iter().map(|(name, value)| format!("{name}:{}\n", value.trim())).collect();
         let date = format!("{:04}{:02}{:02}", now.year, now.month, now.day);
         let time = format!("{date}T{:02}{:02}{:02}Z", now.hour, now.minute, now.second);
         let scope = format!("{date}/{}/s3/aws4_request", self.region);
@@ -43,13 +60,14 @@ impl Presigner {
             ("X-Amz-Credential", format!("{}/{scope}", self.access_key)),
             ("X-Amz-Date", time.clone()),
             ("X-Amz-Expires", expires.as_secs().to_string()),
-            ("X-Amz-SignedHeaders", "host".to_owned()),
+            ("X-Amz-SignedHeaders", signed_headers.clone()),
         ]
         .iter()
         .map(|(name, value)| format!("{name}={}", uri_encode(value, true)))
         .collect::<Vec<_>>()
         .join("&");
-        let canonical = format!("{method}\n{path}\n{query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD");
+        let canonical =
+            format!("{method}\n{path}\n{query}\n{canonical_headers}\n{signed_headers}\nUNSIGNED-PAYLOAD");
         let to_sign = format!("AWS4-HMAC-SHA256\n{time}\n{scope}\n{}", hex(&Sha256::digest(canonical)));
         let mut key = hmac(format!("AWS4{}", self.secret).as_bytes(), date.as_bytes());
         for part in [self.region.as_str(), "s3", "aws4_request"] {
@@ -106,6 +124,7 @@ mod tests {
             "GET",
             "https://examplebucket.s3.amazonaws.com",
             "/test.txt",
+            None,
             Duration::from_secs(86_400),
             may_24_2013,
         );
@@ -121,6 +140,7 @@ mod tests {
             "http://127.0.0.1:8080",
             "deck-photos",
             "uploads/a b.jpg",
+            Some("image/jpeg"),
             Duration::from_secs(60),
             may_24_2013,
         );
@@ -128,6 +148,7 @@ mod tests {
             path_style.starts_with("http://127.0.0.1:8080/deck-photos/uploads/a%20b.jpg?X-Amz-Algorithm="),
             "{path_style}"
         );
+        assert!(path_style.contains("&X-Amz-SignedHeaders=content-type%3Bhost&"), "{path_style}");
     }
 
     #[test]

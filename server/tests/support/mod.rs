@@ -72,16 +72,26 @@ pub struct Server {
 impl Server {
     /// Starts the server with this `functions.toml` and no deck.
     pub fn start(functions_toml: &str) -> Server {
+        Server::start_with(functions_toml, &[])
+    }
+
+    /// The same, with more arguments (`--cors-origin …`, `--allow-host …`).
+    pub fn start_with(functions_toml: &str, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let functions = dir.path().join("functions.toml");
         std::fs::write(&functions, functions_toml).expect("functions.toml written");
         let dist = dir.path().join("dist");
         let data = dir.path().join("data");
-        let args = ["--functions", "--dist", "--data"].map(std::ffi::OsStr::new);
-        Server::launch(
-            dir,
-            &[args[0], functions.as_os_str(), args[1], dist.as_os_str(), args[2], data.as_os_str()],
-        )
+        let mut args = vec![
+            "--functions".as_ref(),
+            functions.as_os_str(),
+            "--dist".as_ref(),
+            dist.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+        ];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        Server::launch(dir, &args)
     }
 
     /// Starts the server with these arguments (after `--addr 127.0.0.1:0`), keeping `dir` alive.
@@ -122,6 +132,17 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The local S3 API's secret (made for its data folder), as the server printed it at start.
+    pub fn s3_secret(&self) -> String {
+        let log = self.log();
+        let line = log
+            .iter()
+            .find_map(|line| line.strip_prefix("S3 credentials: access key serverless-deck, secret "));
+        line.and_then(|rest| rest.split_whitespace().next())
+            .expect("the server printed its S3 credentials")
+            .to_owned()
     }
 
     pub fn pid(&self) -> u32 {
@@ -274,4 +295,42 @@ pub fn aws_cli() -> Option<PathBuf> {
     let installed_ok = created
         && Command::new(&pip).args(["install", "--quiet", "awscli"]).status().is_ok_and(|s| s.success());
     (installed_ok && works(&installed)).then_some(installed)
+}
+
+/// The AWS SDK's S3 client (the one the thumbnail function uses) for `server`'s S3 API, signed
+/// with its credentials.
+pub fn s3_client(server: &Server) -> aws_sdk_s3::Client {
+    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("serverless-deck", server.s3_secret(), None, None, "test"))
+        .http_client(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build_https(),
+        )
+        .endpoint_url(&server.base)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Every file under `dir`, as paths relative to it: what a test compares before and after.
+pub fn files_under(dir: &Path) -> std::collections::BTreeSet<String> {
+    fn walk(root: &Path, dir: &Path, into: &mut std::collections::BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, into);
+            } else {
+                into.insert(path.strip_prefix(root).unwrap_or(&path).display().to_string());
+            }
+        }
+    }
+    let mut files = std::collections::BTreeSet::new();
+    walk(dir, dir, &mut files);
+    files
 }

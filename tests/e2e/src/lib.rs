@@ -94,6 +94,11 @@ impl Browser {
     }
 
     pub async fn start_sized(width: u32, height: u32) -> Result<Browser> {
+        Browser::start_with(width, height, &[]).await
+    }
+
+    /// With more Chromium flags (e.g. `--host-resolver-rules=…`).
+    pub async fn start_with(width: u32, height: u32, flags: &[&str]) -> Result<Browser> {
         let port = free_port()?;
         let driver = Command::new(env_path("CHROMEDRIVER")?)
             .arg(format!("--port={port}"))
@@ -116,6 +121,7 @@ impl Browser {
             &format!("--window-size={width},{height}"),
             &format!("--user-data-dir={}", profile.path().display()),
         ];
+        let args: Vec<&str> = args.iter().copied().chain(flags.iter().copied()).collect();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -290,6 +296,29 @@ impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(self.body.to_string()))
     }
+}
+
+/// Serves `page` to every request on a free loopback port: a page of another origin than the
+/// deck's (a blog, or any site the presenter opens). Returns its URL.
+pub async fn serve_page(page: String) -> Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let page = page.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    Ok(url)
 }
 
 fn free_port() -> Result<u16> {

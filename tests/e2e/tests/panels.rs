@@ -6,7 +6,6 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use deck_e2e::{keys, Browser, Server};
 use fantoccini::Locator;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const LOAD: Duration = Duration::from_secs(15);
 /// A call, or a series of them, including cold starts of real processes.
@@ -368,7 +367,7 @@ async fn a_refused_call_is_named_with_its_status() -> Result<()> {
 async fn embed_pages_work_inside_iframes_of_another_origin() -> Result<()> {
     let server = Server::start().await?;
     let fixture = include_str!("../../fixtures/embed-host.html").replace("DECK_URL", &server.url);
-    let host = serve_once_per_request(fixture).await?;
+    let host = deck_e2e::serve_page(fixture).await?;
     let browser = Browser::start_sized(900, 1000).await?;
     browser.client.goto(&host).await?;
     browser.wait_for("document.querySelectorAll('iframe').length === 3", LOAD).await?;
@@ -404,25 +403,4 @@ async fn embed_pages_work_inside_iframes_of_another_origin() -> Result<()> {
     browser.js("document.getElementById('cold-start').scrollIntoView()").await?;
     browser.screenshot("panel-embed-cold-start-320").await?;
     browser.close().await
-}
-
-/// Serves `page` to every request on a free loopback port (another origin than the deck's).
-async fn serve_once_per_request(page: String) -> Result<String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/", listener.local_addr()?);
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let page = page.clone();
-            tokio::spawn(async move {
-                let mut request = [0u8; 4096];
-                let _ = socket.read(&mut request).await;
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-                    page.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    Ok(url)
 }
