@@ -146,6 +146,7 @@ fn new_talk(dir: &std::path::Path) -> ExitCode {
 }
 
 async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
+    follow::open_files::raise(log);
     let (dist, functions_file) = sources(&cli, log)?;
     let shutdown = CancellationToken::new();
     let live = match &cli.slides {
