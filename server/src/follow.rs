@@ -5,7 +5,8 @@
 //!   [`Message`]: `state` records the values and passes the changed ones on to every follower;
 //!   `hello` is answered with everything recorded, so a reloaded presenter page catches up.
 //! - `GET /api/follow/events` (anyone): server-sent events, each a `state` message; the first
-//!   carries everything recorded so far, so a late follower is in step at once. Followers have no way to send anything:
+//!   carries everything recorded so far, so a late follower is in step at once, and so does the
+//!   next one after a follower fell too far behind. Followers have no way to send anything:
 //!   following is all they can do. The room holds as many as the open-file limit allows with
 //!   some to spare (see [`room_for`]); the rest are told the room is full (`503`).
 //! - `GET /api/follow/join` and `/api/follow/join.svg` (anyone): the address the room opens, as
@@ -269,9 +270,14 @@ impl Follower {
         };
         match received {
             Ok(text) => Some(text),
-            // Too slow to keep up: what it missed is superseded by the values that follow for
-            // the keys that matter (the position); a reconnect would resend it all.
-            Err(broadcast::error::RecvError::Lagged(_)) => Box::pin(self.next()).await,
+            // It stopped reading long enough (a phone's wifi faded) for the changes it missed to
+            // leave the channel: it gets everything anew, as on connecting, so no value it missed
+            // stays stale, and follows on from there.
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let (receiver, snapshot) = self.room.catch_up();
+                self.receiver = receiver;
+                Some(snapshot)
+            }
             Err(broadcast::error::RecvError::Closed) => None,
         }
     }
@@ -447,6 +453,23 @@ mod tests {
         assert_eq!(room.subscribe().err(), Some(FollowError::RoomFull { followers: 2 }));
         drop(first);
         assert!(room.subscribe().is_ok(), "the seat of a follower who left is free again");
+    }
+
+    #[tokio::test]
+    async fn a_follower_that_fell_behind_gets_everything_again() {
+        let room = Room::new(Vec::new(), CancellationToken::new());
+        let mut follower = Box::pin(room.subscribe().unwrap());
+        follower.next().await.unwrap();
+        room.receive(state(&[("set-once", json!("meanwhile"))])).unwrap();
+        for slide in 0..1_000 {
+            room.receive(state(&[(POSITION_KEY, json!(slide))])).unwrap();
+        }
+        // The channel dropped what it could not hold; what comes instead is the whole state.
+        let caught_up = Message::from_text(&follower.next().await.unwrap()).unwrap();
+        assert_eq!(caught_up, state(&[("set-once", json!("meanwhile")), (POSITION_KEY, json!(999))]));
+        room.receive(state(&[(POSITION_KEY, json!(1_000))])).unwrap();
+        let next = Message::from_text(&follower.next().await.unwrap()).unwrap();
+        assert_eq!(next, state(&[(POSITION_KEY, json!(1_000))]), "then each change again");
     }
 
     #[tokio::test]

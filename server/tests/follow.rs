@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use support::{client, collect_events, json, RawFollower, Server};
 
 fn start(follow: &str) -> Server {
@@ -201,4 +201,51 @@ async fn a_full_room_turns_followers_away_and_the_presenter_keeps_control() {
         assert!(tokio::time::Instant::now() < deadline, "the seat of the follower who left stayed taken");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn a_follower_that_stops_reading_ends_with_the_latest_value_of_every_key() {
+    const CHANGES: usize = 800;
+    let server = start("on");
+    let token = token(&server);
+    // A small receive buffer: the server soon has nowhere to put what it sends.
+    let mut stalled = RawFollower::connect(&server, Some(4096)).await;
+    assert_eq!(stalled.head().await.0, 200);
+    stalled.next_event().await;
+
+    // While it reads nothing, the presenter moves on with panels' results of some size, and sets
+    // one key once, midway.
+    let result = "r".repeat(32 * 1024);
+    for change in 0..CHANGES {
+        let mut values = vec![
+            json!(["deck:position", {"slide": change, "step": 0}]),
+            json!([format!("panel:{}-1:result", change % 7), {"call": change, "body": result}]),
+        ];
+        if change == CHANGES / 2 {
+            values.push(json!(["panel:9-1:name", "set once, meanwhile"]));
+        }
+        let message = json!({"type": "state", "values": values}).to_string();
+        let (status, _) = present(&server, Some(&token), &message).await;
+        assert_eq!(status, 200);
+    }
+    let (_, everything) = present(&server, Some(&token), r#"{"type":"hello"}"#).await;
+    let expected: Map<String, Value> =
+        serde_json::from_value::<Vec<(String, Value)>>(everything["values"].clone())
+            .unwrap()
+            .into_iter()
+            .collect();
+
+    // Reading again, it catches up with every key's latest value.
+    let (mut seen, mut messages, mut changes) = (Map::new(), 0, 0);
+    while seen != expected {
+        let event = stalled.next_event().await;
+        let values: Vec<(String, Value)> = serde_json::from_value(event["values"].clone()).unwrap();
+        messages += 1;
+        changes += values.iter().filter(|(key, _)| key == "deck:position").count();
+        seen.extend(values);
+    }
+    println!(
+        "the stalled follower caught up in {messages} messages, carrying {changes} of {CHANGES} positions"
+    );
+    assert!(changes < CHANGES, "it did fall behind, so the catching up was tested");
 }
