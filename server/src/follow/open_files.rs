@@ -44,7 +44,7 @@ fn limits() -> io::Result<(u64, u64)> {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok((limit.rlim_cur as u64, limit.rlim_max as u64))
+    Ok((limit.rlim_cur, limit.rlim_max))
 }
 
 fn set_soft(soft: u64, hard: u64) -> io::Result<()> {
@@ -57,7 +57,7 @@ fn set_soft(soft: u64, hard: u64) -> io::Result<()> {
 }
 
 fn shown(limit: u64) -> String {
-    if limit == libc::RLIM_INFINITY as u64 {
+    if limit == libc::RLIM_INFINITY {
         "unlimited".to_owned()
     } else {
         limit.to_string()

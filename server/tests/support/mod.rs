@@ -350,7 +350,7 @@ pub fn raise_open_files() -> u64 {
             libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
         }
     }
-    limit.rlim_cur as u64
+    limit.rlim_cur
 }
 
 /// A follower on a connection of its own, reading `GET /api/follow/events` only when asked to, as
