@@ -66,15 +66,44 @@ fn shown(limit: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
 
+    /// What a log wrote.
+    #[derive(Clone, Default)]
+    struct Written(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Written {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
-    fn the_limit_is_read_and_never_lowered() {
+    fn the_soft_limit_is_raised_to_the_hard_one_and_said_in_one_line() {
         let (soft, hard) = limits().unwrap();
         assert!(soft <= hard && soft == limit());
-        raise(&LogSink::new(io::sink()));
-        let (raised, same_hard) = limits().unwrap();
-        assert_eq!(same_hard, hard);
-        assert!(raised >= soft && (raised == hard || raised == OPEN_MAX), "{soft} → {raised} of {hard}");
+        // From a desktop's usual soft limit (this process's own, which it may lower and raise).
+        let start = hard.min(1_024);
+        set_soft(start, hard).unwrap();
+        let written = Written::default();
+        let log = LogSink::new(written.clone());
+        raise(&log);
+        log.flush();
+        let (now, same_hard) = limits().unwrap();
+        assert_eq!(same_hard, hard, "the hard limit is left alone");
+        let line = String::from_utf8(written.0.lock().unwrap().clone()).unwrap();
+        if now == start {
+            assert_eq!(line, format!("open files: {}\n", shown(now)), "already at the hard limit");
+        } else {
+            assert!(now == hard || now == OPEN_MAX, "{start} → {now} of {hard}");
+            assert_eq!(line, format!("open files: {} (raised from {start})\n", shown(now)));
+        }
     }
 }
