@@ -236,6 +236,8 @@ pub enum FollowStatus {
     Reconnecting,
     /// The server answered without a stream: it has no follow mode.
     Off,
+    /// The server answered without a stream but has follow mode: the room is full (`503`).
+    Full,
 }
 
 /// The follower's side: an event stream whose messages go to the hub. The stream is closed
@@ -281,7 +283,16 @@ fn follow_room(
 ) -> Result<EventStream, crate::sync::SyncError> {
     let on_event = move |event: StreamEvent| match event {
         StreamEvent::Open => status.set(FollowStatus::Live),
-        StreamEvent::Error { closed: true } => status.set(FollowStatus::Off),
+        // The browser does not say why; the join route does: it is there when follow mode is.
+        StreamEvent::Error { closed: true } => spawn_local(async move {
+            let why = match ask_how_to_join().await {
+                Err(JoinError::NoFollowMode) => FollowStatus::Off,
+                _ => FollowStatus::Full,
+            };
+            if !status.is_disposed() {
+                status.set(why);
+            }
+        }),
         StreamEvent::Error { closed: false } => status.set(FollowStatus::Reconnecting),
         StreamEvent::Data(text) => {
             let Ok(message) = Message::from_text(&text) else {
@@ -321,12 +332,16 @@ pub fn FollowBar(ctx: DeckContext) -> impl IntoView {
         (FollowStatus::Live, Some(at)) => format!("The presenter is on slide {}", at.slide + 1),
         (FollowStatus::Reconnecting, _) => "Connection lost, reconnecting…".to_owned(),
         (FollowStatus::Off, _) => "This server has no follow mode: browse the slides on your own.".to_owned(),
+        (FollowStatus::Full, _) => "The room is full: the server follows as many devices as it can. Reload \
+                                    the page in a while to try again, or browse the slides on your own."
+            .to_owned(),
     };
     let state = move || match status.get() {
         FollowStatus::Connecting => "connecting",
         FollowStatus::Live => "live",
         FollowStatus::Reconnecting => "reconnecting",
         FollowStatus::Off => "off",
+        FollowStatus::Full => "full",
     };
     let back = move |_| {
         if let Some(at) = presenter_at.get_untracked() {

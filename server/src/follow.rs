@@ -5,19 +5,22 @@
 //!   [`Message`]: `state` records the values and passes the changed ones on to every follower;
 //!   `hello` is answered with everything recorded, so a reloaded presenter page catches up.
 //! - `GET /api/follow/events` (anyone): server-sent events, each a `state` message; the first
-//!   carries everything recorded so far, so a late follower is in step at once. Followers have
-//!   no way to send anything: following is all they can do.
+//!   carries everything recorded so far, so a late follower is in step at once, and so does the
+//!   next one after a follower fell too far behind. Followers have no way to send anything:
+//!   following is all they can do. The room holds as many as the open-file limit allows with
+//!   some to spare (see [`room_for`]); the rest are told the room is full (`503`).
 //! - `GET /api/follow/join` and `/api/follow/join.svg` (anyone): the address the room opens, as
 //!   JSON and as a QR code, for the deck's "follow along" dialog on the projector.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HOST, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,10 +30,13 @@ use deck_core::routes::{
 };
 use deck_core::sync::{FollowReply, Join, Message, SharedState};
 use futures_util::stream::{self, Stream};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::control::{self, ControlToken};
+use crate::platform::logs::LogSink;
+
+pub mod open_files;
 
 /// Far above what a deck shares (its position and a few values per panel).
 pub const MAX_KEYS: usize = 1_000;
@@ -39,6 +45,14 @@ pub const MAX_KEYS: usize = 1_000;
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// One message; a panel's results are a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Open files kept for all but followers: the presenter's and the deck's requests, the files
+/// they read, the functions' pipes and Runtime API connections (a quarter of a small limit).
+const RESERVED_FILES: u64 = 256;
+/// Followers at most, whatever the limit: more than a lecture hall holds, and few enough that
+/// their memory (about 20 kB each, measured at 2,000) and each change's fan-out stay modest.
+pub const MAX_FOLLOWERS: usize = 10_000;
+/// How long a follower turned away from a full room is asked to wait before trying again.
+const FULL_RETRY_AFTER_S: u64 = 30;
 
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum FollowError {
@@ -46,6 +60,11 @@ pub enum FollowError {
     BadMessage { detail: String },
     #[error("follow mode keeps at most {MAX_KEYS} keys of shared state; this message would make {keys}")]
     TooManyKeys { keys: usize },
+    #[error(
+        "The room is full: {followers} devices follow, as many as this server can keep up with. \
+         Try again in a while, or browse the slides on your own."
+    )]
+    RoomFull { followers: usize },
 }
 
 impl IntoResponse for FollowError {
@@ -53,8 +72,16 @@ impl IntoResponse for FollowError {
         let status = match self {
             FollowError::BadMessage { .. } => StatusCode::BAD_REQUEST,
             FollowError::TooManyKeys { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            FollowError::RoomFull { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
-        (status, Json(serde_json::json!({ "message": self.to_string() }))).into_response()
+        let mut response = (status, Json(serde_json::json!({ "message": self.to_string() }))).into_response();
+        if let FollowError::RoomFull { .. } = self {
+            let headers = response.headers_mut();
+            headers.insert(RETRY_AFTER, HeaderValue::from(FULL_RETRY_AFTER_S));
+            // The connection is closed, so the file it took is free for the next one.
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 
@@ -118,6 +145,13 @@ fn is_link_local(ip: &IpAddr) -> bool {
     }
 }
 
+/// How many may follow with `open_files` open files: all but a reserve for everything else, so
+/// that however many try, the presenter and the deck are still answered.
+pub fn room_for(open_files: u64) -> usize {
+    let reserve = (open_files / 4).min(RESERVED_FILES);
+    usize::try_from(open_files - reserve).unwrap_or(usize::MAX).min(MAX_FOLLOWERS)
+}
+
 /// What the presenter has shared, and the followers it goes to.
 pub struct Room {
     /// What the room can type to reach this server (see [`reachable_origins`]).
@@ -125,12 +159,35 @@ pub struct Room {
     state: Mutex<SharedState>,
     /// Each change as the text of a `state` message.
     sender: broadcast::Sender<Arc<str>>,
+    /// One permit per follower the room has space for.
+    seats: Arc<Semaphore>,
+    /// Whether the log has said that the room is full (it says so once).
+    told_full: AtomicBool,
+    log: LogSink,
     closed: CancellationToken,
 }
 
 impl Room {
-    pub fn new(origins: Vec<String>, closed: CancellationToken) -> Arc<Room> {
-        Arc::new(Room { origins, state: Mutex::default(), sender: broadcast::channel(256).0, closed })
+    /// A room sized by the open-file limit as it is now (see [`open_files::raise`]).
+    pub fn new(origins: Vec<String>, closed: CancellationToken, log: LogSink) -> Arc<Room> {
+        Room::with_seats(origins, closed, room_for(open_files::limit()), log)
+    }
+
+    pub fn with_seats(
+        origins: Vec<String>,
+        closed: CancellationToken,
+        seats: usize,
+        log: LogSink,
+    ) -> Arc<Room> {
+        Arc::new(Room {
+            origins,
+            state: Mutex::default(),
+            sender: broadcast::channel(256).0,
+            seats: Arc::new(Semaphore::new(seats)),
+            told_full: AtomicBool::new(false),
+            log,
+            closed,
+        })
     }
 
     /// The follow page's address to show the room: the one this request came through, when
@@ -167,30 +224,62 @@ impl Room {
         Ok(FollowReply { followers: self.followers(), values })
     }
 
-    /// A follower's stream: everything so far, then each change, until the server stops.
-    pub fn subscribe(&self) -> impl Stream<Item = Arc<str>> + use<> {
-        // Subscribed under the lock, so no change falls between the snapshot and the stream.
-        let (receiver, snapshot) = {
-            let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            (self.sender.subscribe(), Message::State { values: state.snapshot() }.to_text())
-        };
-        let first = stream::once(async move { Arc::<str>::from(snapshot) });
-        let changes = stream::unfold((receiver, self.closed.clone()), |(mut receiver, closed)| async move {
-            loop {
-                let received = tokio::select! {
-                    _ = closed.cancelled() => return None,
-                    received = receiver.recv() => received,
-                };
-                match received {
-                    Ok(text) => return Some((text, (receiver, closed))),
-                    // Too slow to keep up: what it missed is superseded by the values that follow
-                    // for the keys that matter (the position); a reconnect would resend it all.
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                }
+    /// A follower's stream: everything so far, then each change, until the server stops; or
+    /// [`FollowError::RoomFull`].
+    pub fn subscribe(self: &Arc<Self>) -> Result<impl Stream<Item = Arc<str>> + use<>, FollowError> {
+        let Ok(seat) = self.seats.clone().try_acquire_owned() else {
+            let followers = self.followers();
+            if !self.told_full.swap(true, Ordering::Relaxed) {
+                self.log.line(format!(
+                    "follow mode: the room is full ({followers} devices follow, the most the open-file \
+                     limit leaves room for): more are turned away with 503"
+                ));
             }
+            return Err(FollowError::RoomFull { followers });
+        };
+        let (receiver, snapshot) = self.catch_up();
+        let follower = Follower { room: self.clone(), receiver, _seat: seat };
+        let changes = stream::unfold(follower, |mut follower| async move {
+            let text = follower.next().await?;
+            Some((text, follower))
         });
-        stream::StreamExt::chain(first, changes)
+        Ok(stream::StreamExt::chain(stream::once(async move { snapshot }), changes))
+    }
+
+    /// Everything recorded, as one `state` message, and a receiver for every change after it.
+    fn catch_up(&self) -> (broadcast::Receiver<Arc<str>>, Arc<str>) {
+        // Under the lock, so no change falls between the snapshot and the receiver.
+        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        (self.sender.subscribe(), Message::State { values: state.snapshot() }.to_text().into())
+    }
+}
+
+/// One follower's place in the room, given back when its stream ends.
+struct Follower {
+    room: Arc<Room>,
+    receiver: broadcast::Receiver<Arc<str>>,
+    _seat: OwnedSemaphorePermit,
+}
+
+impl Follower {
+    /// The next message for this follower; `None` once the server stops.
+    async fn next(&mut self) -> Option<Arc<str>> {
+        let received = tokio::select! {
+            _ = self.room.closed.cancelled() => return None,
+            received = self.receiver.recv() => received,
+        };
+        match received {
+            Ok(text) => Some(text),
+            // It stopped reading long enough (a phone's wifi faded) for the changes it missed to
+            // leave the channel: it gets everything anew, as on connecting, so no value it missed
+            // stays stale, and follows on from there.
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let (receiver, snapshot) = self.room.catch_up();
+                self.receiver = receiver;
+                Some(snapshot)
+            }
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
     }
 }
 
@@ -248,14 +337,18 @@ async fn from_presenter(
 
 async fn to_follower(
     State(room): State<Arc<Room>>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
-    let events = stream::StreamExt::map(room.subscribe(), |text| Ok(Event::default().data(&*text)));
-    Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, FollowError> {
+    let events = stream::StreamExt::map(room.subscribe()?, |text| Ok(Event::default().data(&*text)));
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn silent() -> LogSink {
+        LogSink::new(std::io::sink())
+    }
     use deck_core::sync::POSITION_KEY;
     use futures_util::StreamExt;
     use serde_json::{json, Value};
@@ -287,7 +380,7 @@ mod tests {
 
     #[test]
     fn the_follow_url_is_the_one_the_presenter_used_unless_that_is_loopback() {
-        let room = Room::new(vec!["http://192.168.1.20:8080".into()], CancellationToken::new());
+        let room = Room::new(vec!["http://192.168.1.20:8080".into()], CancellationToken::new(), silent());
         assert_eq!(room.follow_url(Some("10.0.0.5:8080")), "http://10.0.0.5:8080/follow");
         assert_eq!(room.follow_url(Some("deck.local:8080")), "http://deck.local:8080/follow");
         for local in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST", "[::1]:8080"] {
@@ -298,9 +391,9 @@ mod tests {
 
     #[tokio::test]
     async fn followers_get_everything_at_once_then_each_change_in_order() {
-        let room = Room::new(Vec::new(), CancellationToken::new());
+        let room = Room::new(Vec::new(), CancellationToken::new(), silent());
         room.receive(state(&[(POSITION_KEY, json!({"slide": 4, "step": 0}))])).unwrap();
-        let mut follower = Box::pin(room.subscribe());
+        let mut follower = Box::pin(room.subscribe().unwrap());
         assert_eq!(room.followers(), 1);
         let first = Message::from_text(&follower.next().await.unwrap()).unwrap();
         assert_eq!(first, state(&[(POSITION_KEY, json!({"slide": 4, "step": 0}))]));
@@ -317,9 +410,9 @@ mod tests {
 
     #[tokio::test]
     async fn only_changes_go_out_and_hello_is_answered_with_everything() {
-        let room = Room::new(Vec::new(), CancellationToken::new());
+        let room = Room::new(Vec::new(), CancellationToken::new(), silent());
         room.receive(state(&[("panel:3-1:result", json!("ok")), ("deck:position", json!(1))])).unwrap();
-        let mut follower = Box::pin(room.subscribe());
+        let mut follower = Box::pin(room.subscribe().unwrap());
         follower.next().await.unwrap();
         // The same value again (a second presenter window relaying it) reaches no one.
         room.receive(state(&[("panel:3-1:result", json!("ok"))])).unwrap();
@@ -337,7 +430,7 @@ mod tests {
 
     #[test]
     fn the_number_of_keys_is_bounded() {
-        let room = Room::new(Vec::new(), CancellationToken::new());
+        let room = Room::new(Vec::new(), CancellationToken::new(), silent());
         let many: Vec<_> = (0..MAX_KEYS).map(|i| (format!("k{i}"), json!(i))).collect();
         room.receive(Message::State { values: many }).unwrap();
         room.receive(state(&[("k0", json!("changed"))])).unwrap();
@@ -346,11 +439,48 @@ mod tests {
         assert_eq!(room.receive(Message::Hello).unwrap().values.len(), MAX_KEYS, "nothing of it was kept");
     }
 
+    #[test]
+    fn the_room_leaves_files_for_the_presenter_and_the_deck() {
+        assert_eq!(room_for(256), 192);
+        assert_eq!(room_for(1_024), 768);
+        assert_eq!(room_for(4_096), 3_840);
+        assert_eq!(room_for(1 << 20), MAX_FOLLOWERS);
+        assert_eq!(room_for(u64::MAX), MAX_FOLLOWERS);
+        assert_eq!(room_for(0), 0);
+    }
+
+    #[tokio::test]
+    async fn a_full_room_turns_followers_away_until_one_leaves() {
+        let room = Room::with_seats(Vec::new(), CancellationToken::new(), 2, silent());
+        let first = room.subscribe().unwrap();
+        let _second = room.subscribe().unwrap();
+        assert_eq!(room.subscribe().err(), Some(FollowError::RoomFull { followers: 2 }));
+        drop(first);
+        assert!(room.subscribe().is_ok(), "the seat of a follower who left is free again");
+    }
+
+    #[tokio::test]
+    async fn a_follower_that_fell_behind_gets_everything_again() {
+        let room = Room::new(Vec::new(), CancellationToken::new(), silent());
+        let mut follower = Box::pin(room.subscribe().unwrap());
+        follower.next().await.unwrap();
+        room.receive(state(&[("set-once", json!("meanwhile"))])).unwrap();
+        for slide in 0..1_000 {
+            room.receive(state(&[(POSITION_KEY, json!(slide))])).unwrap();
+        }
+        // The channel dropped what it could not hold; what comes instead is the whole state.
+        let caught_up = Message::from_text(&follower.next().await.unwrap()).unwrap();
+        assert_eq!(caught_up, state(&[("set-once", json!("meanwhile")), (POSITION_KEY, json!(999))]));
+        room.receive(state(&[(POSITION_KEY, json!(1_000))])).unwrap();
+        let next = Message::from_text(&follower.next().await.unwrap()).unwrap();
+        assert_eq!(next, state(&[(POSITION_KEY, json!(1_000))]), "then each change again");
+    }
+
     #[tokio::test]
     async fn streams_end_when_the_server_stops() {
         let closed = CancellationToken::new();
-        let room = Room::new(Vec::new(), closed.clone());
-        let mut follower = Box::pin(room.subscribe());
+        let room = Room::new(Vec::new(), closed.clone(), silent());
+        let mut follower = Box::pin(room.subscribe().unwrap());
         follower.next().await.unwrap();
         closed.cancel();
         assert_eq!(follower.next().await, None);

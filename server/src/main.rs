@@ -186,6 +186,7 @@ fn print_credentials(data: &std::path::Path, addr: &SocketAddr) -> ExitCode {
 
 async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let policy = access::Policy::new(&cli.allow_host, &cli.cors_origin)?;
+    follow::open_files::raise(log);
     let (dist, functions_file) = sources(&cli, log)?;
     let shutdown = CancellationToken::new();
     let live = match &cli.slides {
@@ -244,7 +245,7 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let mut app = Router::new().merge(platform.router(token.clone()));
     let origins = if follow { follow::reachable_origins(&address) } else { Vec::new() };
     if follow {
-        let room = Room::new(origins.clone(), shutdown.clone());
+        let room = Room::new(origins.clone(), shutdown.clone(), log.clone());
         app = app.merge(follow::router(room, token.clone()));
     }
     let storage = if config_buckets.is_empty() {

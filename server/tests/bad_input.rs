@@ -246,3 +246,85 @@ async fn raw_request(
         .unwrap_or_default();
     (status, error_type, text)
 }
+
+#[tokio::test]
+async fn invalid_utf_8_inside_a_json_string_is_refused_before_the_function_runs() {
+    let server = hello();
+    let url = server.url("/2015-03-31/functions/hello/invocations");
+    for (body, problem) in [
+        (&b"{\"name\":\"\xff\"}"[..], "Invalid UTF-8 start byte 0xff"),
+        (b"{\"name\":\"Zo\xc3\"}", "Invalid UTF-8 middle byte 0x22"),
+    ] {
+        let (status, headers, answer) = json(client().post(&url).body(body).send().await.unwrap()).await;
+        assert_eq!(
+            (status.as_u16(), header(&headers, "x-amzn-errortype")),
+            (400, "InvalidRequestContentException")
+        );
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.starts_with("Could not parse request body into json: "), "{message}");
+        assert!(message.contains(problem), "{message} lacks {problem}");
+    }
+    let instances = function_state(&server, "hello").await["instances"].as_array().unwrap().len();
+    assert_eq!(instances, 0, "a refused request must not start the function");
+}
+
+/// A JSON document of exactly `bytes` bytes.
+fn payload_of(bytes: usize) -> Vec<u8> {
+    let document = format!("{{\"pad\":\"{}\"}}", "p".repeat(bytes - 10));
+    assert_eq!(document.len(), bytes);
+    document.into_bytes()
+}
+
+#[tokio::test]
+async fn an_event_over_one_megabyte_is_refused_as_aws_refuses_it() {
+    let server = hello();
+    let too_large = payload_of(1024 * 1024 + 1);
+    let expected = "1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)";
+    match support::aws_cli() {
+        Some(aws) => {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("event.json");
+            std::fs::write(&file, &too_large).unwrap();
+            let output = std::process::Command::new(aws)
+                .args(["lambda", "invoke", "--endpoint-url", &server.base, "--function-name", "hello"])
+                .args(["--invocation-type", "Event", "--payload"])
+                .arg(format!("fileb://{}", file.display()))
+                .arg(dir.path().join("out.json"))
+                .env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test")
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+                .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("no-credentials"))
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .env("AWS_MAX_ATTEMPTS", "1")
+                .env("AWS_PAGER", "")
+                .output()
+                .expect("the aws CLI runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(!output.status.success(), "{stderr}");
+            assert!(
+                stderr.contains("(RequestEntityTooLargeException)") && stderr.contains(expected),
+                "{stderr}"
+            );
+        }
+        None => {
+            eprintln!("the aws CLI is not installed and `pip install awscli` did not work: raw HTTP only")
+        }
+    }
+    let url = server.url("/2015-03-31/functions/hello/invocations");
+    let event = client().post(&url).header("x-amz-invocation-type", "Event");
+    let (status, headers, answer) = json(event.body(too_large.clone()).send().await.unwrap()).await;
+    assert_eq!(
+        (status.as_u16(), header(&headers, "x-amzn-errortype")),
+        (413, "RequestEntityTooLargeException")
+    );
+    assert_eq!(answer["message"], expected);
+    let instances = function_state(&server, "hello").await["instances"].as_array().unwrap().len();
+    assert_eq!(instances, 0, "a refused event must not start the function");
+
+    // 1 MB exactly is queued; a synchronous call may carry more, up to 6 MB.
+    let event = client().post(&url).header("x-amz-invocation-type", "Event");
+    assert_eq!(event.body(payload_of(1024 * 1024)).send().await.unwrap().status(), 202);
+    let response = client().post(&url).body(payload_of(2 * 1024 * 1024)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "the asynchronous limit is the Event type's only");
+}

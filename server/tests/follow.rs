@@ -3,8 +3,10 @@
 
 mod support;
 
-use serde_json::{json, Value};
-use support::{client, collect_events, json, Server};
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+use support::{client, collect_events, json, RawFollower, Server};
 
 fn start(follow: &str) -> Server {
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -138,4 +140,118 @@ async fn the_join_address_is_served_as_text_and_as_a_qr_code() {
     let other =
         client().get(server.url("/api/follow/join.svg")).header("host", "deck.example.test:8080").send();
     assert_ne!(other.await.unwrap().text().await.unwrap(), svg, "the code follows the address");
+}
+
+/// The open files a test server gets, its hard limit too, and the followers that leaves room
+/// for (the server keeps a quarter of a limit this small for everything else).
+const OPEN_FILES: u64 = 256;
+const ROOM: usize = 192;
+
+#[tokio::test]
+async fn a_full_room_turns_followers_away_and_the_presenter_keeps_control() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>deck</title>").unwrap();
+    let args =
+        ["--no-functions".as_ref(), "--dist".as_ref(), dist.as_os_str(), "--follow".as_ref(), "on".as_ref()];
+    let server = Server::launch_with_open_files(dir, &args, OPEN_FILES);
+    assert!(server.log().contains(&format!("open files: {OPEN_FILES}")), "{:#?}", server.log());
+    let token = token(&server);
+
+    let mut followers = Vec::new();
+    for _ in 0..ROOM {
+        let mut follower = RawFollower::connect(&server, None).await;
+        assert_eq!(follower.head().await.0, 200);
+        follower.next_event().await;
+        followers.push(follower);
+    }
+    // The next ones are turned away with a reason to show, while the presenter and the deck are
+    // answered as ever.
+    for slide in 0..40 {
+        let refused = client().get(server.url("/api/follow/events")).send().await.unwrap();
+        assert_eq!(support::header(refused.headers(), "retry-after"), "30");
+        let (status, _, body) = json(refused).await;
+        assert_eq!(status, 503);
+        assert!(
+            body["message"].as_str().unwrap().starts_with("The room is full: 192 devices follow"),
+            "{body}"
+        );
+
+        let (status, reply) = present(&server, Some(&token), &position(slide)).await;
+        assert_eq!((status.as_u16(), reply), (200, json!({"followers": ROOM})));
+        assert_eq!(client().get(server.url("/")).send().await.unwrap().status(), 200);
+        assert_eq!(client().get(server.url("/api/follow/join")).send().await.unwrap().status(), 200);
+    }
+    let full = |line: &str| line.starts_with("follow mode: the room is full (192 devices follow");
+    server.wait_for_log("saying the room is full", full).await;
+    assert_eq!(server.log().iter().filter(|line| full(line)).count(), 1, "said once");
+    for follower in &mut followers {
+        let mut last = json!(null);
+        while last != json!(39) {
+            last = follower.next_event().await["values"][0][1]["slide"].clone();
+        }
+    }
+
+    // One leaves (noticed at the next change it is sent), and its seat goes to the next comer.
+    drop(followers.pop());
+    present(&server, Some(&token), &position(40)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut follower = RawFollower::connect(&server, None).await;
+        if follower.head().await.0 == 200 {
+            let caught_up = follower.next_event().await;
+            assert_eq!(caught_up["values"][0][1]["slide"], 40);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the seat of the follower who left stayed taken");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_follower_that_stops_reading_ends_with_the_latest_value_of_every_key() {
+    const CHANGES: usize = 800;
+    let server = start("on");
+    let token = token(&server);
+    // A small receive buffer: the server soon has nowhere to put what it sends.
+    let mut stalled = RawFollower::connect(&server, Some(4096)).await;
+    assert_eq!(stalled.head().await.0, 200);
+    stalled.next_event().await;
+
+    // While it reads nothing, the presenter moves on with panels' results of some size, and sets
+    // one key once, midway.
+    let result = "r".repeat(32 * 1024);
+    for change in 0..CHANGES {
+        let mut values = vec![
+            json!(["deck:position", {"slide": change, "step": 0}]),
+            json!([format!("panel:{}-1:result", change % 7), {"call": change, "body": result}]),
+        ];
+        if change == CHANGES / 2 {
+            values.push(json!(["panel:9-1:name", "set once, meanwhile"]));
+        }
+        let message = json!({"type": "state", "values": values}).to_string();
+        let (status, _) = present(&server, Some(&token), &message).await;
+        assert_eq!(status, 200);
+    }
+    let (_, everything) = present(&server, Some(&token), r#"{"type":"hello"}"#).await;
+    let expected: Map<String, Value> =
+        serde_json::from_value::<Vec<(String, Value)>>(everything["values"].clone())
+            .unwrap()
+            .into_iter()
+            .collect();
+
+    // Reading again, it catches up with every key's latest value.
+    let (mut seen, mut messages, mut changes) = (Map::new(), 0, 0);
+    while seen != expected {
+        let event = stalled.next_event().await;
+        let values: Vec<(String, Value)> = serde_json::from_value(event["values"].clone()).unwrap();
+        messages += 1;
+        changes += values.iter().filter(|(key, _)| key == "deck:position").count();
+        seen.extend(values);
+    }
+    println!(
+        "the stalled follower caught up in {messages} messages, carrying {changes} of {CHANGES} positions"
+    );
+    assert!(changes < CHANGES, "it did fall behind, so the catching up was tested");
 }

@@ -8,6 +8,12 @@ pub const MEMORY_MB: RangeInclusive<u32> = 128..=10_240;
 pub const EPHEMERAL_MB: RangeInclusive<u32> = 512..=10_240;
 /// The most a synchronous invocation's request or response payload may weigh, in bytes.
 pub const PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+/// The most an asynchronous (`Event`) invocation's payload may weigh, in bytes: 1 MB since
+/// October 2025, 256 KB before. AWS's Invoke API reference: "For synchronous invocations, the
+/// maximum payload size is 6 MB. For asynchronous invocations, the maximum payload size is 1 MB."
+/// (docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html); AWS refuses more with
+/// `RequestEntityTooLargeException` "… (limit 1048576 bytes)".
+pub const ASYNC_PAYLOAD_LIMIT: usize = 1024 * 1024;
 
 /// Why `name` is no Lambda function name (1 to 64 letters, digits, `-` or `_`), or `None`.
 pub fn function_name_problem(name: &str) -> Option<&'static str> {

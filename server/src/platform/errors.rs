@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use deck_core::aws_rules::PAYLOAD_LIMIT;
+use deck_core::aws_rules::{ASYNC_PAYLOAD_LIMIT, PAYLOAD_LIMIT};
 use serde::Serialize;
 
 /// A failed invocation: `{"errorType": …, "errorMessage": …}` as the runtime reported it, or as the
@@ -64,6 +64,11 @@ pub enum ServiceError {
     TooManyRequests,
     #[error("Request must be smaller than {PAYLOAD_LIMIT} bytes for the InvokeFunction operation")]
     RequestTooLarge,
+    /// An `Event` invocation over the asynchronous limit, worded as AWS words it.
+    #[error(
+        "{size} byte payload is too large for the Event invocation type (limit {ASYNC_PAYLOAD_LIMIT} bytes)"
+    )]
+    EventTooLarge { size: usize },
     #[error("Could not parse request body into json: {detail}")]
     InvalidRequestContent { detail: String },
     #[error("{detail}")]
@@ -85,6 +90,7 @@ impl ServiceError {
             ServiceError::FunctionNotFound { .. } => "ResourceNotFoundException",
             ServiceError::TooManyRequests => "TooManyRequestsException",
             ServiceError::RequestTooLarge => "RequestTooLargeException",
+            ServiceError::EventTooLarge { .. } => "RequestEntityTooLargeException",
             ServiceError::InvalidRequestContent { .. } => "InvalidRequestContentException",
             ServiceError::InvalidParameterValue { .. } => "InvalidParameterValueException",
             ServiceError::Unauthorized => "UnrecognizedClientException",
@@ -96,7 +102,9 @@ impl ServiceError {
         match self {
             ServiceError::FunctionNotFound { .. } => StatusCode::NOT_FOUND,
             ServiceError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            ServiceError::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::RequestTooLarge | ServiceError::EventTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ServiceError::InvalidRequestContent { .. } | ServiceError::InvalidParameterValue { .. } => {
                 StatusCode::BAD_REQUEST
             }

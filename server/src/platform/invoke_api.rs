@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use bytes::Bytes;
+use deck_core::aws_rules::ASYNC_PAYLOAD_LIMIT;
 
 use super::errors::ServiceError;
 use super::function::{Function, InvokeRequest};
@@ -80,6 +81,29 @@ fn decode_client_context(header: Option<&str>) -> Result<Option<String>, Service
     String::from_utf8(json).map(Some).map_err(|_| problem())
 }
 
+/// Lambda hands a function only JSON, and JSON is UTF-8 throughout. The UTF-8 is checked first:
+/// serde_json checks the bytes of the strings it keeps, not of those it skips.
+fn check_json(payload: &[u8]) -> Result<(), ServiceError> {
+    let refuse = |detail| ServiceError::InvalidRequestContent { detail };
+    let text = std::str::from_utf8(payload).map_err(|error| refuse(utf8_problem(payload, error)))?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|error| refuse(error.to_string()))?;
+    Ok(())
+}
+
+/// Where the UTF-8 of `payload` breaks, in the words of Lambda's own parser (Jackson): a byte
+/// that starts no character, or one that cannot continue the character begun before it.
+fn utf8_problem(payload: &[u8], error: std::str::Utf8Error) -> String {
+    let at = error.valid_up_to();
+    let starts_a_character = |byte: u8| (0xc2..=0xf4).contains(&byte);
+    match (payload[at], error.error_len()) {
+        (start, Some(len)) if starts_a_character(start) => {
+            format!("Invalid UTF-8 middle byte 0x{:02x} at byte {}", payload[at + len], at + len)
+        }
+        (start, Some(_)) => format!("Invalid UTF-8 start byte 0x{start:02x} at byte {at}"),
+        (_, None) => format!("Unexpected end of input in a UTF-8 character at byte {at}"),
+    }
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
@@ -129,8 +153,10 @@ async fn invoke(
     if payload.is_empty() {
         payload = Bytes::from_static(b"{}");
     }
-    serde_json::from_slice::<serde::de::IgnoredAny>(&payload)
-        .map_err(|error| ServiceError::InvalidRequestContent { detail: error.to_string() })?;
+    if invocation_type == InvocationType::Event && payload.len() > ASYNC_PAYLOAD_LIMIT {
+        return Err(ServiceError::EventTooLarge { size: payload.len() });
+    }
+    check_json(&payload)?;
 
     let request =
         InvokeRequest { request_id: request_id.clone(), payload, client_context, want_log_tail, loops: 0 };
@@ -223,6 +249,24 @@ mod tests {
         let error = InvocationType::parse(Some("Later")).unwrap_err();
         assert_eq!(error.error_type(), "InvalidParameterValueException");
         assert!(error.to_string().contains("'Later'"), "{error}");
+    }
+
+    #[test]
+    fn bodies_must_be_json_in_utf_8_strings_included() {
+        assert!(check_json("{\"text\":\"Zoë\",\"escaped\":\"Zo\\u00eb\"}".as_bytes()).is_ok());
+        for (body, problem) in [
+            (&b"{\"name\":\"\xff\"}"[..], "Invalid UTF-8 start byte 0xff at byte 9"),
+            (b"{\"name\":\"\x80\"}", "Invalid UTF-8 start byte 0x80 at byte 9"),
+            (b"{\"name\":\"\xc3A\"}", "Invalid UTF-8 middle byte 0x41 at byte 10"),
+            (b"{\"name\":\"\xe2\x82(\"}", "Invalid UTF-8 middle byte 0x28 at byte 11"),
+            (b"{\"name\":\"\xc3", "Unexpected end of input in a UTF-8 character at byte 9"),
+            (b"{\"name\": 1", "EOF while parsing an object"),
+        ] {
+            let error = check_json(body).unwrap_err();
+            assert_eq!(error.error_type(), "InvalidRequestContentException");
+            assert!(error.to_string().starts_with("Could not parse request body into json: "), "{error}");
+            assert!(error.to_string().contains(problem), "{error} lacks {problem}");
+        }
     }
 
     #[test]

@@ -96,13 +96,18 @@ impl Server {
 
     /// Starts the server with these arguments (after `--addr 127.0.0.1:0`), keeping `dir` alive.
     pub fn launch(dir: tempfile::TempDir, args: &[&std::ffi::OsStr]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_serverless-deck"))
-            .args(["--addr", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
+        Server::spawn(Server::command(args), dir)
+    }
+
+    fn command(args: &[&std::ffi::OsStr]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_serverless-deck"));
+        command.args(["--addr", "127.0.0.1:0"]).args(args).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        command
+    }
+
+    /// Starts `command` and waits until it says where it listens.
+    fn spawn(mut command: Command, dir: tempfile::TempDir) -> Server {
+        let mut child = command.spawn().expect("the server starts");
         let log = Arc::new(Mutex::new(Vec::new()));
         let stdout = child.stdout.take().expect("piped stdout");
         let lines = log.clone();
@@ -333,4 +338,115 @@ pub fn files_under(dir: &Path) -> std::collections::BTreeSet<String> {
     let mut files = std::collections::BTreeSet::new();
     walk(dir, dir, &mut files);
     files
+}
+
+impl Server {
+    /// Starts the server as [`Server::launch`] does, allowed `open_files` open files: its soft and
+    /// hard limit both, so it cannot raise them (as on a machine whose hard limit is low).
+    pub fn launch_with_open_files(
+        dir: tempfile::TempDir,
+        args: &[&std::ffi::OsStr],
+        open_files: u64,
+    ) -> Server {
+        use std::os::unix::process::CommandExt;
+        let mut command = Server::command(args);
+        let limit =
+            libc::rlimit { rlim_cur: open_files as libc::rlim_t, rlim_max: open_files as libc::rlim_t };
+        // SAFETY: between fork and exec the closure only calls setrlimit, which is
+        // async-signal-safe, and allocates nothing.
+        unsafe {
+            command.pre_exec(move || match libc::setrlimit(libc::RLIMIT_NOFILE, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            })
+        };
+        Server::spawn(command, dir)
+    }
+
+    /// How many files the server has open now.
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map_or(0, |entries| entries.count())
+    }
+
+    /// The server's resident memory, in kB.
+    pub fn resident_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        let line = status.lines().find_map(|line| line.strip_prefix("VmRSS:")).unwrap_or_default();
+        line.trim().trim_end_matches("kB").trim().parse().unwrap_or(0)
+    }
+}
+
+/// Raises this test process's soft limit on open files to its hard limit (for tests that hold
+/// thousands of connections); the limit now.
+pub fn raise_open_files() -> u64 {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit only read or write the struct they are given.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_cur = limit.rlim_max;
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+            libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        }
+    }
+    limit.rlim_cur
+}
+
+/// A follower on a connection of its own, reading `GET /api/follow/events` only when asked to, as
+/// a phone whose wifi stalls would. It asks in HTTP/1.0, so the events come unchunked.
+pub struct RawFollower {
+    stream: tokio::net::TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl RawFollower {
+    /// Connects and sends the request; `receive_buffer` shrinks the socket's receive buffer, so
+    /// that a follower that stops reading is soon felt by the server.
+    pub async fn connect(server: &Server, receive_buffer: Option<u32>) -> RawFollower {
+        use tokio::io::AsyncWriteExt;
+        let address: std::net::SocketAddr =
+            server.base.trim_start_matches("http://").trim_end_matches('/').parse().expect("ip:port");
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        if let Some(size) = receive_buffer {
+            socket.set_recv_buffer_size(size).expect("a smaller receive buffer");
+        }
+        let mut stream = socket.connect(address).await.expect("the server accepts");
+        stream.write_all(b"GET /api/follow/events HTTP/1.0\r\nHost: follower\r\n\r\n").await.expect("sent");
+        RawFollower { stream, buffer: Vec::new() }
+    }
+
+    /// The response's status and head.
+    pub async fn head(&mut self) -> (u16, String) {
+        let end = self.read_until(b"\r\n\r\n").await;
+        let head: Vec<u8> = self.buffer.drain(..end + 4).collect();
+        let head = String::from_utf8_lossy(&head).into_owned();
+        let status = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+        (status, head)
+    }
+
+    /// The next event's data, as JSON (keep-alive comments skipped).
+    pub async fn next_event(&mut self) -> Value {
+        loop {
+            let end = self.read_until(b"\n\n").await;
+            let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+            let block = String::from_utf8(block).expect("events are UTF-8");
+            let data: String = block.lines().filter_map(|line| line.strip_prefix("data: ")).collect();
+            if !data.is_empty() {
+                return serde_json::from_str(&data).expect("event data is JSON");
+            }
+        }
+    }
+
+    async fn read_until(&mut self, end: &[u8]) -> usize {
+        use tokio::io::AsyncReadExt;
+        loop {
+            if let Some(at) = self.buffer.windows(end.len()).position(|window| window == end) {
+                return at;
+            }
+            let mut chunk = [0; 64 * 1024];
+            let read = tokio::time::timeout(Duration::from_secs(30), self.stream.read(&mut chunk)).await;
+            let read = read.expect("the server sends within 30 s").expect("the connection stays open");
+            assert!(read > 0, "the server closed the stream: {}", String::from_utf8_lossy(&self.buffer));
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+    }
 }
