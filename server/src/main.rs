@@ -4,6 +4,7 @@ mod access;
 mod clock;
 mod control;
 mod follow;
+mod listener;
 mod live_deck;
 mod platform;
 mod starter;
@@ -309,7 +310,8 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     }
 
     tokio::spawn(stop_on_signal(shutdown.clone(), log.clone()));
-    let listener = listener.tap_io(|stream| {
+    // Each connection without Nagle's delay: the deck's answers are small and should go at once.
+    let listener = listener::Listening::new(listener, log.clone()).tap_io(|stream| {
         let _ = stream.set_nodelay(true);
     });
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

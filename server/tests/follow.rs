@@ -147,6 +147,38 @@ async fn the_join_address_is_served_as_text_and_as_a_qr_code() {
 const OPEN_FILES: u64 = 256;
 const ROOM: usize = 192;
 
+/// Out of open files, the server says so in its log, and answers again once some are freed.
+#[test]
+fn running_out_of_open_files_is_said_and_the_server_recovers() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    let server = Server::launch_with_open_files(
+        dir,
+        &["--no-functions".as_ref(), "--dist".as_ref(), dist.as_os_str()],
+        64,
+    );
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // Idle connections, more than the server has files for.
+    let held: Vec<_> = (0..100).map(|_| std::net::TcpStream::connect(&address).unwrap()).collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !server.log().iter().any(|line| line.starts_with("cannot accept a connection (")) {
+        assert!(std::time::Instant::now() < deadline, "nothing said: {:#?}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let said = server.log().into_iter().find(|line| line.starts_with("cannot accept")).unwrap();
+    assert!(said.contains("raise the open-file limit"), "{said}");
+    drop(held);
+    let mut answer = String::new();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(b"GET /api/functions HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let mentions = server.log().iter().filter(|line| line.starts_with("cannot accept")).count();
+    assert_eq!(mentions, 1, "said once, not at every retry");
+}
+
 #[tokio::test]
 async fn a_full_room_turns_followers_away_and_the_presenter_keeps_control() {
     let dir = tempfile::tempdir().expect("a temporary folder");
