@@ -84,14 +84,12 @@ impl Storage {
         let buckets: Arc<BTreeMap<String, BucketConfig>> =
             Arc::new(buckets.iter().map(|b| (b.name.clone(), b.clone())).collect());
         let notifier = guard::Notifier::new(platform);
-        let mut builder = S3ServiceBuilder::new(guard::Guarded {
-            files,
-            root,
-            buckets: buckets.clone(),
-            notifier,
-            locks: guard::ObjectLocks::default(),
-        });
+        let limits = guard::Limits::from_env();
+        guard::abort_abandoned_uploads(&root, limits.abandoned_upload_age);
+        let mut builder =
+            S3ServiceBuilder::new(guard::Guarded::new(files, root, buckets.clone(), notifier, limits));
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, secret));
+        builder.set_access(guard::PresignedLifetime);
         let presigner =
             Arc::new(Presigner { access_key: ACCESS_KEY.to_owned(), secret: secret.to_owned(), region });
         Ok(Storage { service: builder.build(), buckets, presigner })
