@@ -275,3 +275,51 @@ pub fn aws_cli() -> Option<PathBuf> {
         && Command::new(&pip).args(["install", "--quiet", "awscli"]).status().is_ok_and(|s| s.success());
     (installed_ok && works(&installed)).then_some(installed)
 }
+
+/// The S3 credentials the tests sign with for `server`: its access key and secret.
+pub fn credentials(server: &Server) -> (String, String) {
+    let _ = server; // today every server on loopback has the published secret
+    ("serverless-deck".to_owned(), "serverless-deck-local".to_owned())
+}
+
+impl Server {
+    /// Starts the server with this `functions.toml` on the data folder `data` (kept between
+    /// servers) and no deck, with `env` set for it: the local S3's limits, shortened for tests.
+    pub fn start_with_env(functions_toml: &str, data: &Path, env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let functions = dir.path().join("functions.toml");
+        std::fs::write(&functions, functions_toml).expect("functions.toml written");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_serverless-deck"))
+            .args(["--addr", "127.0.0.1:0", "--dist"])
+            .arg(dir.path().join("dist"))
+            .arg("--functions")
+            .arg(&functions)
+            .arg("--data")
+            .arg(data)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let base = loop {
+            let listening =
+                log.lock().unwrap().iter().find_map(|l| l.strip_prefix("listening on ").map(str::to_owned));
+            if let Some(base) = listening {
+                break base;
+            }
+            assert!(child.try_wait().unwrap().is_none(), "the server exited: {:#?}", log.lock().unwrap());
+            assert!(Instant::now() < deadline, "the server did not start: {:#?}", log.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Server { child, base, log, dir }
+    }
+}
