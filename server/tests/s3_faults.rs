@@ -268,7 +268,8 @@ fn aws_error(stderr: &str, code: &str) {
 async fn keys_up_to_1024_bytes_work_with_the_aws_cli_and_a_segment_no_file_name_can_hold_is_refused_first() {
     let (server, data, _folder) = start(&[]);
     let Some(aws) = Aws::new(&server) else { return };
-    let events = client().get(server.url("/api/events")).send().await.unwrap();
+    // Read at the end: no overall timeout on the stream (`client()` has 30 s).
+    let events = reqwest::Client::new().get(server.url("/api/events")).send().await.unwrap();
     let before = listing(&data);
 
     // 212 bytes in one segment (its sidecar's base64 name passed 255 bytes: a 500 after

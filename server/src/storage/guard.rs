@@ -252,7 +252,8 @@ impl Guarded {
         if if_match.is_none() && if_none_match.is_none() {
             return Ok(());
         }
-        let exists = self.objects.object_path(bucket, key).is_file();
+        let exists =
+            tokio::fs::metadata(self.objects.object_path(bucket, key)).await.is_ok_and(|m| m.is_file());
         let failed =
             || s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
         if if_none_match.is_some_and(ETagCondition::is_any) && exists {
