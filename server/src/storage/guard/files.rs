@@ -176,6 +176,10 @@ impl Temp {
 
     /// Renames it to `path`, replacing what was there.
     pub async fn place(mut self, path: &Path) -> io::Result<()> {
+        self.rename(path).await
+    }
+
+    async fn rename(&mut self, path: &Path) -> io::Result<()> {
         tokio::fs::rename(&self.path, path).await?;
         self.placed = true;
         Ok(())
@@ -317,13 +321,20 @@ impl Files {
     /// Renames a staged object into place as `bucket`/`key`; on failure nothing of it stays.
     pub async fn place(&self, bucket: &str, key: &str, staged: Staged) -> io::Result<()> {
         let object = self.object_path(bucket, key);
+        let Staged { mut data, attributes, internal } = staged;
         let placed = async {
-            if let Some(folder) = object.parent() {
+            let folder = object.parent().expect("an object is in its bucket's folder");
+            tokio::fs::create_dir_all(folder).await?;
+            if let Err(error) = data.rename(&object).await {
+                // A DELETE of the last other key in the folder may have removed it just now.
+                if error.kind() != io::ErrorKind::NotFound {
+                    return Err(error);
+                }
                 tokio::fs::create_dir_all(folder).await?;
+                data.rename(&object).await?;
             }
-            staged.data.place(&object).await?;
-            staged.attributes.place(&self.attributes_path(bucket, key)).await?;
-            staged.internal.place(&self.internal_path(bucket, key)).await
+            attributes.place(&self.attributes_path(bucket, key)).await?;
+            internal.place(&self.internal_path(bucket, key)).await
         }
         .await;
         if placed.is_err() {
@@ -407,4 +418,60 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Serializes a sidecar: plain structs of strings, which cannot fail.
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("a sidecar serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(root: &Path) -> Vec<String> {
+        let mut names = walk(root, root);
+        names.sort();
+        names
+    }
+
+    fn walk(root: &Path, folder: &Path) -> Vec<String> {
+        std::fs::read_dir(folder)
+            .unwrap()
+            .map(Result::unwrap)
+            .flat_map(|entry| {
+                let name = entry.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                if entry.file_type().unwrap().is_dir() {
+                    [vec![format!("{name}/")], walk(root, &entry.path())].concat()
+                } else {
+                    vec![name]
+                }
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn sidecars_are_named_as_s3s_fs_names_them_or_by_hash_and_go_with_their_object() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("b")).unwrap();
+        let files = Files { root: root.path().to_owned() };
+        let short = "x/y.txt";
+        assert!(files.attributes_path("b", short).ends_with(".bucket-Yg.object-eC95LnR4dA.metadata.json"));
+        let long = format!("x/{}/y.txt", "é".repeat(100));
+        let sidecar = files.internal_path("b", &long);
+        let name = sidecar.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with(".bucket-Yg.hashed-") && name.len() <= MAX_FILE_NAME, "{name}");
+
+        for key in [short, long.as_str()] {
+            let (data, mut file) = Temp::create(root.path()).await.unwrap();
+            file.write_all(b"bytes").await.unwrap();
+            let internal = Internal::new("etag".into(), Checksum::default());
+            let staged = files.stage(data, &Attributes::default(), &internal).await.unwrap();
+            files.place("b", key, staged).await.unwrap();
+            assert_eq!(files.internal("b", key).await.e_tag.as_deref(), Some("etag"));
+            assert_eq!(std::fs::read(files.object_path("b", key)).unwrap(), b"bytes");
+            assert_eq!(
+                names(root.path()).iter().filter(|n| n.starts_with('.')).count(),
+                2,
+                "no temporary file"
+            );
+            files.remove("b", key).await.unwrap();
+            assert_eq!(names(root.path()), ["b/"], "nothing of {key:?}, not even its folders");
+        }
+    }
 }
