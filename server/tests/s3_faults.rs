@@ -635,6 +635,9 @@ async fn multipart_uploads_are_listed_aborted_whole_and_swept_when_abandoned() {
     let (all, _) = list(&[]);
     assert_eq!(all, [pair("a.bin", &first), pair("a.bin", &second), pair("nested/b.bin", &nested)]);
     assert_eq!(list(&["--prefix", "nested/"]).0, [pair("nested/b.bin", &nested)]);
+    let (top, listed) = list(&["--delimiter", "/"]);
+    assert_eq!(top, [pair("a.bin", &first), pair("a.bin", &second)]);
+    assert_eq!(listed["CommonPrefixes"], serde_json::json!([{ "Prefix": "nested/" }]), "{listed}");
     let (page, listed) = list(&["--max-uploads", "1", "--no-paginate"]);
     assert_eq!(page, [pair("a.bin", &first)]);
     assert_eq!(listed["IsTruncated"], true, "{listed}");

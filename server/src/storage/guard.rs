@@ -1034,10 +1034,11 @@ impl S3 for Guarded {
         uploads
             .retain(|upload| upload.record.bucket == input.bucket && upload.record.key.starts_with(&prefix));
         uploads.sort_by(|a, b| (&a.record.key, a.initiated, a.id).cmp(&(&b.record.key, b.initiated, b.id)));
-        let start = first_after(&uploads, input.key_marker.as_deref(), input.upload_id_marker.as_deref());
+        let entries = roll_up(&uploads, &prefix, input.delimiter.as_deref());
+        let start = first_after(&entries, input.key_marker.as_deref(), input.upload_id_marker.as_deref());
         let max = usize::try_from(input.max_uploads.unwrap_or(1000)).unwrap_or(0).min(1000);
-        let page = &uploads[start..(start + max).min(uploads.len())];
-        let truncated = start + page.len() < uploads.len();
+        let page = &entries[start..(start + max).min(entries.len())];
+        let truncated = start + page.len() < entries.len();
         let last = page.last().filter(|_| truncated);
         let encode = asks_url_encoding(&input.encoding_type);
         let text = |text: &str| {
@@ -1047,43 +1048,86 @@ impl S3 for Guarded {
             }
             text
         };
-        let listed = page
-            .iter()
-            .map(|upload| MultipartUpload {
-                key: text(&upload.record.key),
-                upload_id: Some(upload.id.to_string()),
-                initiated: Some(Timestamp::from(upload.initiated)),
-                storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
-                ..Default::default()
-            })
-            .collect();
+        let (mut listed, mut prefixes) = (Vec::new(), Vec::new());
+        for entry in page {
+            match entry {
+                Entry::Upload(upload) => listed.push(MultipartUpload {
+                    key: text(&upload.record.key),
+                    upload_id: Some(upload.id.to_string()),
+                    initiated: Some(Timestamp::from(upload.initiated)),
+                    storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
+                    ..Default::default()
+                }),
+                Entry::Prefix(prefix) => prefixes.push(CommonPrefix { prefix: text(prefix) }),
+            }
+        }
         Ok(S3Response::new(ListMultipartUploadsOutput {
             bucket: Some(input.bucket),
             prefix: input.prefix.as_deref().and_then(text),
+            delimiter: input.delimiter,
             key_marker: input.key_marker.as_deref().and_then(text),
             upload_id_marker: input.upload_id_marker,
-            next_key_marker: last.and_then(|upload| text(&upload.record.key)),
-            next_upload_id_marker: last.map(|upload| upload.id.to_string()),
+            next_key_marker: last.and_then(|entry| text(entry.key())),
+            next_upload_id_marker: last.and_then(|entry| match entry {
+                Entry::Upload(upload) => Some(upload.id.to_string()),
+                Entry::Prefix(_) => None,
+            }),
             max_uploads: Some(i32::try_from(max).unwrap_or(1000)),
             is_truncated: Some(truncated),
             uploads: Some(listed),
+            common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
             encoding_type: input.encoding_type,
             ..Default::default()
         }))
     }
 }
 
-/// Where a page of `uploads` (sorted by key, then start) begins after S3's markers: past the
-/// key marker, or, with an upload-ID marker too, past that upload of that key.
-fn first_after(uploads: &[Upload], key_marker: Option<&str>, upload_id_marker: Option<&str>) -> usize {
+/// One line of a ListMultipartUploads answer: an upload, or the common prefix that a delimiter
+/// rolls the uploads of deeper keys into.
+enum Entry<'a> {
+    Upload(&'a Upload),
+    Prefix(String),
+}
+
+impl Entry<'_> {
+    fn key(&self) -> &str {
+        match self {
+            Entry::Upload(upload) => &upload.record.key,
+            Entry::Prefix(prefix) => prefix,
+        }
+    }
+}
+
+/// `uploads` (sorted by key, then start) as S3 lists them: each key holding `delimiter` after
+/// `prefix` rolled into its common prefix, listed once.
+fn roll_up<'a>(uploads: &'a [Upload], prefix: &str, delimiter: Option<&str>) -> Vec<Entry<'a>> {
+    let mut entries: Vec<Entry<'a>> = Vec::new();
+    for upload in uploads {
+        let key = &upload.record.key;
+        let rolled = delimiter.filter(|d| !d.is_empty()).and_then(|delimiter| {
+            let end = prefix.len() + key[prefix.len()..].find(delimiter)? + delimiter.len();
+            Some(key[..end].to_owned())
+        });
+        match rolled {
+            Some(common)
+                if entries.last().is_some_and(|last| matches!(last, Entry::Prefix(p) if *p == common)) => {}
+            Some(common) => entries.push(Entry::Prefix(common)),
+            None => entries.push(Entry::Upload(upload)),
+        }
+    }
+    entries
+}
+
+/// Where a page of `entries` begins after S3's markers: past the key marker, or, with an
+/// upload-ID marker too, past that upload of that key.
+fn first_after(entries: &[Entry], key_marker: Option<&str>, upload_id_marker: Option<&str>) -> usize {
     let Some(key_marker) = key_marker else { return 0 };
     let named = upload_id_marker.and_then(|id| {
-        uploads.iter().position(|upload| upload.record.key == key_marker && upload.id.to_string() == id)
+        entries.iter().position(|entry| {
+            matches!(entry, Entry::Upload(upload) if upload.record.key == key_marker && upload.id.to_string() == id)
+        })
     });
-    named.map_or_else(
-        || uploads.partition_point(|upload| upload.record.key.as_str() <= key_marker),
-        |at| at + 1,
-    )
+    named.map_or_else(|| entries.partition_point(|entry| entry.key() <= key_marker), |at| at + 1)
 }
 
 /// S3's ETag of a multipart object: the MD5 of its parts' MD5s, and how many parts.
@@ -1183,11 +1227,28 @@ mod tests {
             initiated: std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(n as u64),
         };
         let uploads = [upload("a", 1), upload("a", 2), upload("b", 3)];
+        let entries = roll_up(&uploads, "", None);
         let id = |n: u128| uuid::Uuid::from_u128(n).to_string();
-        assert_eq!(first_after(&uploads, None, None), 0);
-        assert_eq!(first_after(&uploads, Some("a"), None), 2, "past every upload of the key");
-        assert_eq!(first_after(&uploads, Some("a"), Some(&id(1))), 1, "past that upload");
-        assert_eq!(first_after(&uploads, Some("a"), Some(&id(3))), 2, "an ID of another key: past the key");
-        assert_eq!(first_after(&uploads, Some("c"), None), 3);
+        assert_eq!(first_after(&entries, None, None), 0);
+        assert_eq!(first_after(&entries, Some("a"), None), 2, "past every upload of the key");
+        assert_eq!(first_after(&entries, Some("a"), Some(&id(1))), 1, "past that upload");
+        assert_eq!(first_after(&entries, Some("a"), Some(&id(3))), 2, "an ID of another key: past the key");
+        assert_eq!(first_after(&entries, Some("c"), None), 3);
+    }
+
+    #[test]
+    fn a_delimiter_rolls_deeper_keys_into_their_common_prefix_once() {
+        let upload = |key: &str| Upload {
+            id: uuid::Uuid::new_v4(),
+            record: Record { bucket: "b".into(), key: key.into(), attributes: Attributes::default() },
+            initiated: std::time::SystemTime::UNIX_EPOCH,
+        };
+        let uploads = ["a.bin", "photos/2026/x", "photos/2026/y", "photos/z", "q"].map(upload);
+        let keys = |entries: Vec<Entry>| entries.iter().map(|e| e.key().to_owned()).collect::<Vec<_>>();
+        assert_eq!(keys(roll_up(&uploads, "", Some("/"))), ["a.bin", "photos/", "q"]);
+        assert_eq!(keys(roll_up(&uploads[1..4], "photos/", Some("/"))), ["photos/2026/", "photos/z"]);
+        assert_eq!(keys(roll_up(&uploads, "", None)).len(), 5);
+        let entries = roll_up(&uploads, "", Some("/"));
+        assert_eq!(first_after(&entries, Some("photos/"), None), 2, "past the prefix given as marker");
     }
 }
