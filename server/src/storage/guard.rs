@@ -1,21 +1,33 @@
-//! The S3 operations the local S3 API offers, on `s3s-fs`'s files, within what `functions.toml`
-//! declares: only its buckets exist (no bucket is made or removed over the API), an object is
-//! at most its bucket's `max_object_mb`, and a key never names a path outside its bucket.
+//! The S3 operations the local S3 API offers, within what `functions.toml` declares: only its
+//! buckets exist (no bucket is made or removed over the API), an object is at most its bucket's
+//! `max_object_mb`, and a key never names a path outside its bucket.
+//!
+//! `s3s-fs` lists the buckets and their objects; objects and multipart uploads are read and
+//! written here, on the same files (see [`files`] and [`uploads`]), because `s3s-fs` names an
+//! object's sidecars so that a key over ~157 bytes cannot be stored, stores an object before it
+//! checks it, waits for a stalled body forever, leaves sidecars behind on DELETE, and cannot
+//! list multipart uploads.
+mod files;
+mod uploads;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use s3s::dto::*;
-use s3s::{s3_error, S3Request, S3Response, S3Result, S3};
+use s3s::{s3_error, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, S3};
 
 use super::notify::{self, Change, ObjectChange};
 use crate::clock::{epoch_millis, UtcTime};
 use crate::platform::async_invoke::AsyncEvent;
 use crate::platform::config::BucketConfig;
 use crate::platform::Platform;
+use files::{Attributes, Files, Internal};
+use uploads::{Record, Upload, Uploads};
 
 /// Hands the changes a bucket's rules match to their functions, as S3 event notifications.
 pub struct Notifier {
@@ -66,19 +78,11 @@ impl Notifier {
     }
 }
 
-pub struct Guarded {
-    pub files: s3s_fs::FileSystem,
-    /// Where `files` keeps the buckets, each a folder.
-    pub root: PathBuf,
-    pub buckets: Arc<BTreeMap<String, BucketConfig>>,
-    pub notifier: Notifier,
-    pub locks: ObjectLocks,
-}
-
-/// `s3s-fs` keeps an object in two files, its bytes and its checksums, each renamed into place
-/// on its own: two writers of one key could leave one's bytes with the other's checksums, and a
-/// reader could see new bytes with old checksums. A write of a key holds its stripe's lock
-/// exclusively, a read shares it, so each sees one whole object, as on S3.
+/// An object is three files (its bytes and two sidecars, see [`files`]), each renamed into place
+/// on its own: two writers of one key could leave one's bytes with the other's sidecars, and a
+/// reader could see new bytes with old ones. The renames of a write hold its key's stripe
+/// exclusively (its body is received before, unlocked), a read shares it until its file is
+/// open and its sidecars read, so each sees one whole object, as on S3.
 pub struct ObjectLocks([tokio::sync::RwLock<()>; 32]);
 
 impl Default for ObjectLocks {
@@ -96,11 +100,106 @@ impl ObjectLocks {
     }
 }
 
-impl Guarded {
-    async fn size_of(&self, bucket: &str, key: &str) -> Option<u64> {
-        tokio::fs::metadata(self.root.join(bucket).join(key)).await.ok().map(|m| m.len())
-    }
+/// How long a request's body may send nothing before it is refused with S3's `RequestTimeout`
+/// (S3 waits about 20 s), so a stalled client holds nothing for long.
+pub const BODY_IDLE_LIMIT: Duration = Duration::from_secs(20);
 
+/// S3's lifecycle rule `AbortIncompleteMultipartUpload`: multipart uploads begun longer ago are
+/// removed with their parts.
+pub const ABANDONED_UPLOAD_AGE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// S3 refuses presigned URLs valid for longer than a week.
+pub const MAX_PRESIGNED_LIFETIME_S: u64 = 604_800;
+
+/// The local S3's time limits: [`BODY_IDLE_LIMIT`] and [`ABANDONED_UPLOAD_AGE`], unless the
+/// environment shortens them (for tests) in milliseconds: `SERVERLESS_DECK_S3_BODY_IDLE_MS`,
+/// `SERVERLESS_DECK_S3_UPLOAD_AGE_MS`. Read once, at start.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub body_idle: Duration,
+    pub abandoned_upload_age: Duration,
+}
+
+impl Limits {
+    pub fn from_env() -> Limits {
+        let millis = |name: &str, default: Duration| {
+            std::env::var(name)
+                .ok()
+                .and_then(|value| value.parse().ok())
+                .map_or(default, Duration::from_millis)
+        };
+        Limits {
+            body_idle: millis("SERVERLESS_DECK_S3_BODY_IDLE_MS", BODY_IDLE_LIMIT),
+            abandoned_upload_age: millis("SERVERLESS_DECK_S3_UPLOAD_AGE_MS", ABANDONED_UPLOAD_AGE),
+        }
+    }
+}
+
+/// Removes the multipart uploads under `root` begun more than `age` ago, now and then every
+/// tenth of `age` (at least every second, at most every hour) while the server runs.
+pub fn abort_abandoned_uploads(root: &Path, age: Duration) {
+    let sweep = move |root: &Path| match uploads::abort_abandoned(root, age) {
+        Ok(0) => {}
+        Ok(count) => println!("aborted {count} multipart upload(s) begun more than {age:?} ago"),
+        Err(error) => eprintln!("cannot sweep the multipart uploads in {}: {error}", root.display()),
+    };
+    sweep(root);
+    let root = root.to_owned();
+    let every = (age / 10).clamp(Duration::from_secs(1), Duration::from_secs(60 * 60));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await; // at once: swept above
+        loop {
+            ticks.tick().await;
+            let root = root.clone();
+            let _ = tokio::task::spawn_blocking(move || sweep(&root)).await;
+        }
+    });
+}
+
+pub struct Guarded {
+    /// Lists the buckets and their objects (from the files alone).
+    listing: s3s_fs::FileSystem,
+    objects: Files,
+    uploads: Uploads,
+    buckets: Arc<BTreeMap<String, BucketConfig>>,
+    notifier: Notifier,
+    locks: ObjectLocks,
+    limits: Limits,
+}
+
+impl Guarded {
+    /// The buckets are folders of `root`, which `listing` lists.
+    pub fn new(
+        listing: s3s_fs::FileSystem,
+        root: PathBuf,
+        buckets: Arc<BTreeMap<String, BucketConfig>>,
+        notifier: Notifier,
+        limits: Limits,
+    ) -> Guarded {
+        Guarded {
+            listing,
+            objects: Files { root: root.clone() },
+            uploads: Uploads { root },
+            buckets,
+            notifier,
+            locks: ObjectLocks::default(),
+            limits,
+        }
+    }
+}
+
+/// An object as read: its open file (which a later write does not change) and what is known of it.
+struct Found {
+    file: tokio::fs::File,
+    size: u64,
+    modified: Timestamp,
+    attributes: Attributes,
+    internal: Internal,
+    e_tag: ETag,
+}
+
+impl Guarded {
     fn bucket(&self, name: &str) -> S3Result<&BucketConfig> {
         self.buckets.get(name).ok_or_else(|| {
             s3_error!(NoSuchBucket, "the local S3 has only the buckets functions.toml declares")
@@ -109,21 +208,251 @@ impl Guarded {
 
     fn object(&self, bucket: &str, key: &str) -> S3Result<&BucketConfig> {
         let config = self.bucket(bucket)?;
-        key_problem(key)
-            .map_or(Ok(config), |problem| Err(s3_error!(InvalidArgument, "key {key:?}: {problem}")))
+        key_problem(key).map_or(Ok(config), |problem| Err(problem.refusal(key)))
     }
 
     /// What a single request may carry into `bucket`.
     fn fits(config: &BucketConfig, length: Option<i64>) -> S3Result<()> {
         match length {
-            Some(length) if u64::try_from(length).unwrap_or(0) > config.max_object_bytes() => Err(s3_error!(
-                EntityTooLarge,
-                "the object is {length} bytes; bucket {} takes at most {} MB",
-                config.name,
-                config.max_object_mb
-            )),
+            Some(length) if u64::try_from(length).unwrap_or(0) > config.max_object_bytes() => {
+                Err(too_large(config, u64::try_from(length).unwrap_or(0)))
+            }
             _ => Ok(()),
         }
+    }
+
+    /// Opens `bucket`/`key` and reads its sidecars; the caller holds its read lock.
+    async fn found(&self, bucket: &str, key: &str) -> S3Result<Found> {
+        let file = match tokio::fs::File::open(self.objects.object_path(bucket, key)).await {
+            Ok(file) => file,
+            Err(error) if missing(&error) => return Err(s3_error!(NoSuchKey)),
+            Err(error) => return Err(S3Error::internal_error(error)),
+        };
+        let metadata = file.metadata().await.map_err(S3Error::internal_error)?;
+        if metadata.is_dir() {
+            return Err(s3_error!(NoSuchKey));
+        }
+        let modified = Timestamp::from(metadata.modified().map_err(S3Error::internal_error)?);
+        let attributes = self.objects.attributes(bucket, key).await;
+        let internal = self.objects.internal(bucket, key).await;
+        let e_tag =
+            ETag::Strong(self.objects.e_tag(bucket, key, &internal).await.map_err(S3Error::internal_error)?);
+        Ok(Found { file, size: metadata.len(), modified, attributes, internal, e_tag })
+    }
+
+    /// S3's `If-Match` and `If-None-Match: *` on a write; the caller holds the key's write lock.
+    async fn precondition(
+        &self,
+        bucket: &str,
+        key: &str,
+        if_match: Option<&ETagCondition>,
+        if_none_match: Option<&ETagCondition>,
+    ) -> S3Result<()> {
+        if if_match.is_none() && if_none_match.is_none() {
+            return Ok(());
+        }
+        let exists =
+            tokio::fs::metadata(self.objects.object_path(bucket, key)).await.is_ok_and(|m| m.is_file());
+        let failed =
+            || s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+        if if_none_match.is_some_and(ETagCondition::is_any) && exists {
+            return Err(failed());
+        }
+        if let Some(condition) = if_match {
+            if !exists {
+                return Err(failed());
+            }
+            if let Some(expected) = condition.as_etag() {
+                let internal = self.objects.internal(bucket, key).await;
+                let current =
+                    self.objects.e_tag(bucket, key, &internal).await.map_err(S3Error::internal_error)?;
+                if !ETag::Strong(current).strong_cmp(expected) {
+                    return Err(failed());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The upload `id` for `bucket`/`key`, if it is in progress.
+    async fn upload(&self, bucket: &str, key: &str, id: &str) -> S3Result<Upload> {
+        match self.uploads.find(id).await {
+            Some(upload) if upload.record.bucket == bucket && upload.record.key == key => Ok(upload),
+            _ => Err(s3_error!(
+                NoSuchUpload,
+                "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
+            )),
+        }
+    }
+}
+
+fn missing(error: &std::io::Error) -> bool {
+    matches!(error.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory)
+}
+
+fn too_large(config: &BucketConfig, size: u64) -> S3Error {
+    s3_error!(
+        EntityTooLarge,
+        "the object is {size} bytes; bucket {} takes at most {} MB",
+        config.name,
+        config.max_object_mb
+    )
+}
+
+/// A `Content-MD5` that does not match the body: S3's `BadDigest` (and nothing stored).
+fn check_md5(content_md5: Option<&str>, md5: &str) -> S3Result<()> {
+    use base64::Engine;
+    let Some(content_md5) = content_md5 else { return Ok(()) };
+    let sent = base64::engine::general_purpose::STANDARD
+        .decode(content_md5)
+        .ok()
+        .filter(|sent| sent.len() == 16)
+        .ok_or_else(|| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
+    if files::hex(&sent) != md5 {
+        return Err(s3_error!(BadDigest, "The Content-MD5 you specified did not match what we received."));
+    }
+    Ok(())
+}
+
+/// What a PUT asks checked beyond its MD5: the checksums it names, in headers or trailers.
+fn checksum_hasher(input: &PutObjectInput) -> S3Result<s3s::checksum::ChecksumHasher> {
+    let mut hasher = s3s::checksum::ChecksumHasher::default();
+    let algorithm = input.checksum_algorithm.as_ref().map(ChecksumAlgorithm::as_str);
+    if input.checksum_crc32.is_some() || algorithm == Some(ChecksumAlgorithm::CRC32) {
+        hasher.crc32 = Some(Default::default());
+    }
+    if input.checksum_crc32c.is_some() || algorithm == Some(ChecksumAlgorithm::CRC32C) {
+        hasher.crc32c = Some(Default::default());
+    }
+    if input.checksum_sha1.is_some() || algorithm == Some(ChecksumAlgorithm::SHA1) {
+        hasher.sha1 = Some(Default::default());
+    }
+    if input.checksum_sha256.is_some() || algorithm == Some(ChecksumAlgorithm::SHA256) {
+        hasher.sha256 = Some(Default::default());
+    }
+    if input.checksum_crc64nvme.is_some() || algorithm == Some(ChecksumAlgorithm::CRC64NVME) {
+        hasher.crc64nvme = Some(Default::default());
+    }
+    match algorithm {
+        Some(
+            ChecksumAlgorithm::CRC32
+            | ChecksumAlgorithm::CRC32C
+            | ChecksumAlgorithm::SHA1
+            | ChecksumAlgorithm::SHA256
+            | ChecksumAlgorithm::CRC64NVME,
+        )
+        | None => Ok(hasher),
+        Some(other) => Err(s3_error!(InvalidArgument, "unsupported checksum algorithm {other}")),
+    }
+}
+
+/// The checksums a PUT claims: its headers, or the trailers of an `aws-chunked` body.
+fn claimed_checksum(input: &PutObjectInput, trailers: Option<&s3s::TrailingHeaders>) -> Checksum {
+    let trailers = trailers.and_then(s3s::TrailingHeaders::take).unwrap_or_default();
+    let claim = |header: &str, value: &Option<String>| {
+        trailers.get(header).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| value.clone())
+    };
+    Checksum {
+        checksum_crc32: claim("x-amz-checksum-crc32", &input.checksum_crc32),
+        checksum_crc32c: claim("x-amz-checksum-crc32c", &input.checksum_crc32c),
+        checksum_sha1: claim("x-amz-checksum-sha1", &input.checksum_sha1),
+        checksum_sha256: claim("x-amz-checksum-sha256", &input.checksum_sha256),
+        checksum_crc64nvme: claim("x-amz-checksum-crc64nvme", &input.checksum_crc64nvme),
+        ..Default::default()
+    }
+}
+
+fn check_checksum(claimed: &Checksum, computed: &Checksum) -> S3Result<()> {
+    let pairs = [
+        ("CRC32", &claimed.checksum_crc32, &computed.checksum_crc32),
+        ("CRC32C", &claimed.checksum_crc32c, &computed.checksum_crc32c),
+        ("SHA1", &claimed.checksum_sha1, &computed.checksum_sha1),
+        ("SHA256", &claimed.checksum_sha256, &computed.checksum_sha256),
+        ("CRC64NVME", &claimed.checksum_crc64nvme, &computed.checksum_crc64nvme),
+    ];
+    match pairs.iter().find(|(_, claimed, computed)| claimed != computed) {
+        Some((name, _, _)) => {
+            Err(s3_error!(BadDigest, "The {name} you specified did not match the calculated checksum."))
+        }
+        None => Ok(()),
+    }
+}
+
+/// The bytes `[start, end)` of an object of `size` bytes that `range` asks for, as S3 reads a
+/// `Range` header: a suffix longer than the object is the whole object, an end past it stops
+/// at its end, and a start at or past it (or any range of an empty object) is unsatisfiable.
+pub fn satisfiable(range: Range, size: u64) -> Option<(u64, u64)> {
+    match range {
+        Range::Int { first, .. } if first >= size => None,
+        Range::Int { first, last } => {
+            Some((first, last.map_or(size, |last| last.saturating_add(1).min(size))))
+        }
+        Range::Suffix { length: 0 } => None,
+        Range::Suffix { .. } if size == 0 => None,
+        Range::Suffix { length } => Some((size.saturating_sub(length), size)),
+    }
+}
+
+/// Why the local S3 cannot store a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum KeyProblem {
+    #[error("a key is not empty")]
+    Empty,
+    #[error("a key is at most {MAX_KEY_BYTES} bytes of UTF-8")]
+    TooLong,
+    #[error("backslashes and NUL are not supported in keys by the local S3")]
+    Characters,
+    #[error("empty, `.` and `..` path segments are not supported in keys by the local S3")]
+    Segments,
+    #[error(
+        "a path segment (between slashes) of more than {} bytes is not supported by the local S3, which stores it as a file name",
+        files::MAX_FILE_NAME
+    )]
+    SegmentTooLong,
+}
+
+/// S3's longest key, in bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+impl KeyProblem {
+    fn refusal(self, key: &str) -> S3Error {
+        let shown: String = key.chars().take(80).collect();
+        match self {
+            KeyProblem::TooLong | KeyProblem::SegmentTooLong => {
+                s3_error!(KeyTooLongError, "Your key is too long: {self} (key {shown:?}…)")
+            }
+            _ => s3_error!(InvalidArgument, "key {shown:?}: {self}"),
+        }
+    }
+}
+
+/// Why the local S3 cannot store `key` as a file (S3 itself would, but for its length), or `None`.
+pub fn key_problem(key: &str) -> Option<KeyProblem> {
+    if key.is_empty() {
+        Some(KeyProblem::Empty)
+    } else if key.len() > MAX_KEY_BYTES {
+        Some(KeyProblem::TooLong)
+    } else if key.contains(['\\', '\0']) {
+        Some(KeyProblem::Characters)
+    } else if key.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
+        Some(KeyProblem::Segments)
+    } else if key.split('/').any(|segment| segment.len() > files::MAX_FILE_NAME) {
+        Some(KeyProblem::SegmentTooLong)
+    } else {
+        None
+    }
+}
+
+/// What S3 says of a presigned URL's `X-Amz-Expires` in `query`, if it refuses it.
+pub fn lifetime_problem(query: &str) -> Option<&'static str> {
+    let (_, expires) = form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "X-Amz-Expires")?;
+    match expires.parse::<i64>() {
+        Ok(seconds) if seconds < 0 => Some("X-Amz-Expires must be non-negative"),
+        Ok(seconds) if seconds.unsigned_abs() > MAX_PRESIGNED_LIFETIME_S => {
+            Some("X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+        }
+        Ok(_) => None,
+        Err(_) => Some("X-Amz-Expires should be a number"),
     }
 }
 
@@ -150,19 +479,6 @@ impl Origin {
             .map_or(0, crate::platform::runtime_api::loops_in_trace)
             + 1;
         Origin { source_ip, loops }
-    }
-}
-
-/// Why the local S3 cannot store `key` as a file (S3 itself would), or `None`.
-pub fn key_problem(key: &str) -> Option<&'static str> {
-    if key.is_empty() {
-        Some("a key is not empty")
-    } else if key.contains(['\\', '\0']) {
-        Some("backslashes and NUL are not supported in keys by the local S3")
-    } else if key.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
-        Some("empty, `.` and `..` path segments are not supported in keys by the local S3")
-    } else {
-        None
     }
 }
 
@@ -193,12 +509,12 @@ impl S3 for Guarded {
         &self,
         req: S3Request<ListBucketsInput>,
     ) -> S3Result<S3Response<ListBucketsOutput>> {
-        self.files.list_buckets(req).await
+        self.listing.list_buckets(req).await
     }
 
     async fn head_bucket(&self, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
         self.bucket(&req.input.bucket)?;
-        self.files.head_bucket(req).await
+        self.listing.head_bucket(req).await
     }
 
     async fn get_bucket_location(
@@ -206,7 +522,7 @@ impl S3 for Guarded {
         req: S3Request<GetBucketLocationInput>,
     ) -> S3Result<S3Response<GetBucketLocationOutput>> {
         self.bucket(&req.input.bucket)?;
-        self.files.get_bucket_location(req).await
+        self.listing.get_bucket_location(req).await
     }
 
     async fn create_bucket(
@@ -231,7 +547,7 @@ impl S3 for Guarded {
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         self.bucket(&req.input.bucket)?;
         let encode = asks_url_encoding(&req.input.encoding_type);
-        let mut listed = self.files.list_objects(req).await?;
+        let mut listed = self.listing.list_objects(req).await?;
         if encode {
             let out = &mut listed.output;
             url_encode_keys(&mut out.contents, &mut out.common_prefixes);
@@ -249,7 +565,7 @@ impl S3 for Guarded {
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         self.bucket(&req.input.bucket)?;
         let encode = asks_url_encoding(&req.input.encoding_type);
-        let mut listed = self.files.list_objects_v2(req).await?;
+        let mut listed = self.listing.list_objects_v2(req).await?;
         if encode {
             let out = &mut listed.output;
             url_encode_keys(&mut out.contents, &mut out.common_prefixes);
@@ -262,61 +578,214 @@ impl S3 for Guarded {
     }
 
     async fn head_object(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
-        self.object(&req.input.bucket, &req.input.key)?;
-        let _reading = self.locks.of(&req.input.bucket, &req.input.key).read().await;
-        self.files.head_object(req).await
+        let (bucket, key) = (&req.input.bucket, &req.input.key);
+        self.object(bucket, key)?;
+        let reading = self.locks.of(bucket, key).read().await;
+        let found = self.found(bucket, key).await?;
+        drop(reading);
+        let checksum = found.internal.checksum();
+        let attributes = found.attributes;
+        Ok(S3Response::new(HeadObjectOutput {
+            content_length: Some(i64::try_from(found.size).unwrap_or(i64::MAX)),
+            accept_ranges: Some("bytes".to_owned()),
+            last_modified: Some(found.modified),
+            e_tag: Some(found.e_tag),
+            expires: attributes.expires_timestamp(),
+            metadata: attributes.user_metadata,
+            content_type: attributes.content_type,
+            content_encoding: attributes.content_encoding,
+            content_disposition: attributes.content_disposition,
+            content_language: attributes.content_language,
+            cache_control: attributes.cache_control,
+            website_redirect_location: attributes.website_redirect_location,
+            checksum_crc32: checksum.checksum_crc32,
+            checksum_crc32c: checksum.checksum_crc32c,
+            checksum_sha1: checksum.checksum_sha1,
+            checksum_sha256: checksum.checksum_sha256,
+            checksum_crc64nvme: checksum.checksum_crc64nvme,
+            ..Default::default()
+        }))
     }
 
     async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
-        self.object(&req.input.bucket, &req.input.key)?;
-        // Until the file is open and its checksums read: the body then streams from that file.
-        let _reading = self.locks.of(&req.input.bucket, &req.input.key).read().await;
-        self.files.get_object(req).await
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        let (bucket, key) = (&req.input.bucket, &req.input.key);
+        self.object(bucket, key)?;
+        // Until the file is open and its sidecars read: the body then streams from that file.
+        let reading = self.locks.of(bucket, key).read().await;
+        let found = self.found(bucket, key).await?;
+        drop(reading);
+        let size = found.size;
+        let (start, end) = match req.input.range {
+            None => (0, size),
+            Some(range) => satisfiable(range, size)
+                .ok_or_else(|| s3_error!(InvalidRange, "The requested range is not satisfiable"))?,
+        };
+        let mut file = found.file;
+        file.seek(std::io::SeekFrom::Start(start)).await.map_err(S3Error::internal_error)?;
+        let body = tokio_util::io::ReaderStream::new(file.take(end - start));
+        // S3 gives the whole object's checksums only with the whole object.
+        let checksum = if end - start == size { found.internal.checksum() } else { Checksum::default() };
+        let attributes = found.attributes;
+        Ok(S3Response::new(GetObjectOutput {
+            body: Some(StreamingBlob::wrap(body)),
+            content_length: Some(i64::try_from(end - start).unwrap_or(i64::MAX)),
+            content_range: req.input.range.map(|_| format!("bytes {start}-{}/{size}", end - 1)),
+            accept_ranges: Some("bytes".to_owned()),
+            last_modified: Some(found.modified),
+            e_tag: Some(found.e_tag),
+            expires: attributes.expires_timestamp(),
+            metadata: attributes.user_metadata,
+            content_type: attributes.content_type,
+            content_encoding: attributes.content_encoding,
+            content_disposition: attributes.content_disposition,
+            content_language: attributes.content_language,
+            cache_control: attributes.cache_control,
+            website_redirect_location: attributes.website_redirect_location,
+            checksum_crc32: checksum.checksum_crc32,
+            checksum_crc32c: checksum.checksum_crc32c,
+            checksum_sha1: checksum.checksum_sha1,
+            checksum_sha256: checksum.checksum_sha256,
+            checksum_crc64nvme: checksum.checksum_crc64nvme,
+            ..Default::default()
+        }))
     }
 
     async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
-        let bucket = self.object(&req.input.bucket, &req.input.key)?;
-        Self::fits(bucket, req.input.content_length)?;
-        let (name, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let config = self.object(&req.input.bucket, &req.input.key)?;
+        Self::fits(config, req.input.content_length)?;
+        if let Some(class) = &req.input.storage_class {
+            if !["STANDARD", "REDUCED_REDUNDANCY"].contains(&class.as_str()) {
+                return Err(s3_error!(InvalidStorageClass, "the local S3 stores only STANDARD"));
+            }
+        }
         let origin = Origin::of(&req);
-        let writing = self.locks.of(&name, &key).write().await;
-        let stored = self.files.put_object(req).await?;
-        let size = self.size_of(&name, &key).await;
+        let hasher = checksum_hasher(&req.input)?;
+        let S3Request { mut input, trailing_headers, .. } = req;
+        let body = input.body.take().unwrap_or_else(empty_body);
+        let expected = input.content_length.and_then(|length| u64::try_from(length).ok());
+        let received = self
+            .objects
+            .receive(body, expected, config.max_object_bytes(), self.limits.body_idle, hasher)
+            .await?;
+        check_md5(input.content_md5.as_deref(), &received.md5)?;
+        check_checksum(&claimed_checksum(&input, trailing_headers.as_ref()), &received.checksum)?;
+
+        let mut attributes = Attributes {
+            user_metadata: input.metadata,
+            content_encoding: input.content_encoding,
+            content_type: input.content_type,
+            content_disposition: input.content_disposition,
+            content_language: input.content_language,
+            cache_control: input.cache_control,
+            expires: None,
+            website_redirect_location: input.website_redirect_location,
+        };
+        attributes.set_expires(input.expires);
+        let internal = Internal::new(received.md5.clone(), received.checksum.clone());
+        let staged = self
+            .objects
+            .stage(received.data, &attributes, &internal)
+            .await
+            .map_err(S3Error::internal_error)?;
+        let (name, key) = (&input.bucket, &input.key);
+        let writing = self.locks.of(name, key).write().await;
+        self.precondition(name, key, input.if_match.as_ref(), input.if_none_match.as_ref()).await?;
+        self.objects.place(name, key, staged).await.map_err(S3Error::internal_error)?;
         drop(writing);
-        self.notifier.changed(bucket, &origin, Change::Put, &key, size, stored.output.e_tag.as_ref());
-        Ok(stored)
+        let e_tag = ETag::Strong(received.md5);
+        self.notifier.changed(config, &origin, Change::Put, key, Some(received.size), Some(&e_tag));
+        let checksum = received.checksum;
+        Ok(S3Response::new(PutObjectOutput {
+            e_tag: Some(e_tag),
+            checksum_crc32: checksum.checksum_crc32,
+            checksum_crc32c: checksum.checksum_crc32c,
+            checksum_sha1: checksum.checksum_sha1,
+            checksum_sha256: checksum.checksum_sha256,
+            checksum_crc64nvme: checksum.checksum_crc64nvme,
+            ..Default::default()
+        }))
     }
 
     async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
-        self.object(&req.input.bucket, &req.input.key)?;
-        match &req.input.copy_source {
-            CopySource::Bucket { bucket, key, .. } => self.object(bucket, key)?,
+        let config = self.object(&req.input.bucket, &req.input.key)?;
+        let (from_bucket, from_key) = match &req.input.copy_source {
+            CopySource::Bucket { bucket, key, .. } => (bucket.to_string(), key.to_string()),
             _ => return Err(s3_error!(InvalidArgument, "the local S3 has no access points or outposts")),
         };
-        let bucket = self.bucket(&req.input.bucket)?;
-        let (name, key) = (req.input.bucket.clone(), req.input.key.clone());
+        self.object(&from_bucket, &from_key)?;
         let origin = Origin::of(&req);
-        let writing = self.locks.of(&name, &key).write().await;
-        let copied = self.files.copy_object(req).await?;
-        let size = self.size_of(&name, &key).await;
+        let input = req.input;
+
+        let reading = self.locks.of(&from_bucket, &from_key).read().await;
+        let found = self.found(&from_bucket, &from_key).await?;
+        drop(reading);
+        let failed =
+            || s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+        if let Some(condition) = &input.copy_source_if_match {
+            if condition.as_etag().is_some_and(|expected| !found.e_tag.strong_cmp(expected)) {
+                return Err(failed());
+            }
+        }
+        if let Some(condition) = &input.copy_source_if_none_match {
+            if condition.is_any()
+                || condition.as_etag().is_some_and(|expected| found.e_tag.strong_cmp(expected))
+            {
+                return Err(failed());
+            }
+        }
+        if found.size > config.max_object_bytes() {
+            return Err(too_large(config, found.size));
+        }
+        let replace =
+            input.metadata_directive.as_ref().is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
+        let attributes = if replace {
+            let mut attributes = Attributes {
+                user_metadata: input.metadata,
+                content_encoding: input.content_encoding,
+                content_type: input.content_type,
+                content_disposition: input.content_disposition,
+                content_language: input.content_language,
+                cache_control: input.cache_control,
+                expires: None,
+                website_redirect_location: input.website_redirect_location,
+            };
+            attributes.set_expires(input.expires);
+            attributes
+        } else {
+            found.attributes
+        };
+        let internal = Internal { e_tag: Some(found.e_tag.value().to_owned()), ..found.internal };
+        let data = self.objects.copy_into_temp(found.file).await.map_err(S3Error::internal_error)?;
+        let staged =
+            self.objects.stage(data, &attributes, &internal).await.map_err(S3Error::internal_error)?;
+
+        let (name, key) = (&input.bucket, &input.key);
+        let writing = self.locks.of(name, key).write().await;
+        self.objects.place(name, key, staged).await.map_err(S3Error::internal_error)?;
         drop(writing);
-        let etag = copied.output.copy_object_result.as_ref().and_then(|r| r.e_tag.as_ref());
-        self.notifier.changed(bucket, &origin, Change::Copy, &key, size, etag);
-        Ok(copied)
+        self.notifier.changed(config, &origin, Change::Copy, key, Some(found.size), Some(&found.e_tag));
+        Ok(S3Response::new(CopyObjectOutput {
+            copy_object_result: Some(CopyObjectResult {
+                e_tag: Some(found.e_tag),
+                last_modified: Some(Timestamp::from(std::time::SystemTime::now())),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }))
     }
 
     async fn delete_object(
         &self,
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
-        let bucket = self.object(&req.input.bucket, &req.input.key)?;
-        let key = req.input.key.clone();
-        let origin = Origin::of(&req);
-        let writing = self.locks.of(&req.input.bucket, &key).write().await;
-        let deleted = self.files.delete_object(req).await?;
+        let config = self.object(&req.input.bucket, &req.input.key)?;
+        let (bucket, key) = (&req.input.bucket, &req.input.key);
+        let writing = self.locks.of(bucket, key).write().await;
+        self.objects.remove(bucket, key).await.map_err(S3Error::internal_error)?;
         drop(writing);
-        self.notifier.changed(bucket, &origin, Change::Delete, &key, None, None);
-        Ok(deleted)
+        self.notifier.changed(config, &Origin::of(&req), Change::Delete, key, None, None);
+        Ok(S3Response::new(DeleteObjectOutput::default()))
     }
 
     async fn delete_objects(
@@ -326,15 +795,33 @@ impl S3 for Guarded {
         for object in &req.input.delete.objects {
             self.object(&req.input.bucket, &object.key)?;
         }
-        let bucket = self.bucket(&req.input.bucket)?;
+        let config = self.bucket(&req.input.bucket)?;
         let origin = Origin::of(&req);
-        let deleted = self.files.delete_objects(req).await?;
-        for object in deleted.output.deleted.iter().flatten() {
-            if let Some(key) = &object.key {
-                self.notifier.changed(bucket, &origin, Change::Delete, key, None, None);
+        let bucket = &req.input.bucket;
+        let (mut deleted, mut errors) = (Vec::new(), Vec::new());
+        for object in &req.input.delete.objects {
+            let writing = self.locks.of(bucket, &object.key).write().await;
+            let removed = self.objects.remove(bucket, &object.key).await;
+            drop(writing);
+            match removed {
+                Ok(()) => {
+                    self.notifier.changed(config, &origin, Change::Delete, &object.key, None, None);
+                    deleted.push(DeletedObject { key: Some(object.key.clone()), ..Default::default() });
+                }
+                Err(error) => errors.push(Error {
+                    key: Some(object.key.clone()),
+                    code: Some("InternalError".to_owned()),
+                    message: Some(error.to_string()),
+                    ..Default::default()
+                }),
             }
         }
-        Ok(deleted)
+        let quiet = req.input.delete.quiet.unwrap_or(false);
+        Ok(S3Response::new(DeleteObjectsOutput {
+            deleted: (!quiet).then_some(deleted),
+            errors: (!errors.is_empty()).then_some(errors),
+            ..Default::default()
+        }))
     }
 
     async fn create_multipart_upload(
@@ -342,18 +829,91 @@ impl S3 for Guarded {
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         self.object(&req.input.bucket, &req.input.key)?;
-        self.files.create_multipart_upload(req).await
+        let input = req.input;
+        let mut attributes = Attributes {
+            user_metadata: input.metadata,
+            content_encoding: input.content_encoding,
+            content_type: input.content_type,
+            content_disposition: input.content_disposition,
+            content_language: input.content_language,
+            cache_control: input.cache_control,
+            expires: None,
+            website_redirect_location: input.website_redirect_location,
+        };
+        attributes.set_expires(input.expires);
+        let record = Record { bucket: input.bucket, key: input.key, attributes };
+        let id = self.uploads.create(&record).await.map_err(S3Error::internal_error)?;
+        Ok(S3Response::new(CreateMultipartUploadOutput {
+            bucket: Some(record.bucket),
+            key: Some(record.key),
+            upload_id: Some(id.to_string()),
+            ..Default::default()
+        }))
     }
 
     async fn upload_part(&self, req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
-        let bucket = self.object(&req.input.bucket, &req.input.key)?;
-        Self::fits(bucket, req.input.content_length)?;
-        self.files.upload_part(req).await
+        let config = self.object(&req.input.bucket, &req.input.key)?;
+        Self::fits(config, req.input.content_length)?;
+        let mut input = req.input;
+        if !(1..=10_000).contains(&input.part_number) {
+            return Err(s3_error!(
+                InvalidArgument,
+                "Part number must be an integer between 1 and 10000, inclusive"
+            ));
+        }
+        let upload = self.upload(&input.bucket, &input.key, &input.upload_id).await?;
+        let body = input.body.take().unwrap_or_else(empty_body);
+        let expected = input.content_length.and_then(|length| u64::try_from(length).ok());
+        let received = self
+            .objects
+            .receive(body, expected, config.max_object_bytes(), self.limits.body_idle, Default::default())
+            .await?;
+        check_md5(input.content_md5.as_deref(), &received.md5)?;
+        let part = self.uploads.part_path(&upload.id, input.part_number);
+        received.data.place(&part).await.map_err(S3Error::internal_error)?;
+        // Aborted meanwhile: the part goes with the rest.
+        if self.uploads.find(&input.upload_id).await.is_none() {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(s3_error!(NoSuchUpload, "the upload was aborted while this part came"));
+        }
+        Ok(S3Response::new(UploadPartOutput {
+            e_tag: Some(ETag::Strong(received.md5)),
+            ..Default::default()
+        }))
     }
 
     async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
         self.object(&req.input.bucket, &req.input.key)?;
-        self.files.list_parts(req).await
+        let input = req.input;
+        let upload = self.upload(&input.bucket, &input.key, &input.upload_id).await?;
+        let marker = input.part_number_marker.unwrap_or(0);
+        let max = usize::try_from(input.max_parts.unwrap_or(1000)).unwrap_or(0).min(1000);
+        let on_disk = self.uploads.parts(&upload.id).await.map_err(S3Error::internal_error)?;
+        let after: Vec<_> = on_disk.range(marker.saturating_add(1)..).collect();
+        let mut parts = Vec::new();
+        for (&number, (path, metadata)) in after.iter().take(max) {
+            let md5 = files::md5_of(path).await.map_err(S3Error::internal_error)?;
+            parts.push(Part {
+                part_number: Some(number),
+                size: Some(i64::try_from(metadata.len()).unwrap_or(i64::MAX)),
+                e_tag: Some(ETag::Strong(md5)),
+                last_modified: metadata.modified().ok().map(Timestamp::from),
+                ..Default::default()
+            });
+        }
+        let truncated = after.len() > max;
+        Ok(S3Response::new(ListPartsOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            upload_id: Some(input.upload_id),
+            part_number_marker: input.part_number_marker,
+            next_part_number_marker: parts.last().and_then(|part| part.part_number).filter(|_| truncated),
+            max_parts: Some(i32::try_from(max).unwrap_or(1000)),
+            is_truncated: Some(truncated),
+            parts: Some(parts),
+            storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
+            ..Default::default()
+        }))
     }
 
     async fn complete_multipart_upload(
@@ -361,41 +921,206 @@ impl S3 for Guarded {
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
         let config = self.object(&req.input.bucket, &req.input.key)?;
-        let file = self.root.join(&req.input.bucket).join(&req.input.key);
-        let key = req.input.key.clone();
         let origin = Origin::of(&req);
-        let _writing = self.locks.of(&req.input.bucket, &key).write().await;
-        let completed = self.files.complete_multipart_upload(req).await?;
-        // Each part was checked as it came; the whole is checked once it is one file.
-        let size = tokio::fs::metadata(&file).await.map(|m| m.len()).unwrap_or(0);
-        if size > config.max_object_bytes() {
-            let _ = tokio::fs::remove_file(&file).await;
+        let input = req.input;
+        let upload = self.upload(&input.bucket, &input.key, &input.upload_id).await?;
+        let listed = input.multipart_upload.and_then(|upload| upload.parts).unwrap_or_default();
+        if listed.is_empty() {
+            return Err(s3_error!(InvalidPart, "You must specify at least one part"));
+        }
+        let on_disk = self.uploads.parts(&upload.id).await.map_err(S3Error::internal_error)?;
+        let (mut paths, mut sizes, mut previous) = (Vec::new(), Vec::new(), 0);
+        for part in &listed {
+            let number = part.part_number.unwrap_or(0);
+            if number <= previous {
+                return Err(s3_error!(InvalidPartOrder, "The list of parts was not in ascending order."));
+            }
+            previous = number;
+            let (path, metadata) = on_disk.get(&number).ok_or_else(|| {
+                s3_error!(InvalidPart, "part {number} could not be found; it may not have been uploaded")
+            })?;
+            paths.push(path.clone());
+            sizes.push(metadata.len());
+        }
+        // S3's rules, checked before a byte is copied: every part but the last is at least
+        // 5 MiB, and (each part having been checked as it came) the whole fits the bucket.
+        if sizes[..sizes.len() - 1].iter().any(|&size| size < 5 * 1024 * 1024) {
             return Err(s3_error!(
-                EntityTooLarge,
-                "the parts make {size} bytes; bucket {} takes at most {} MB",
-                config.name,
-                config.max_object_mb
+                EntityTooSmall,
+                "Your proposed upload is smaller than the minimum allowed size"
             ));
         }
-        let etag = completed.output.e_tag.clone();
+        let total = sizes.iter().sum();
+        if total > config.max_object_bytes() {
+            return Err(too_large(config, total));
+        }
+        let (data, size, md5s) = self.objects.concatenate(&paths, config.max_object_bytes()).await?;
+        for (part, md5) in listed.iter().zip(&md5s) {
+            if part.e_tag.as_ref().is_some_and(|e_tag| e_tag.value() != files::hex(md5)) {
+                return Err(s3_error!(InvalidPart, "the ETag of part {:?} does not match", part.part_number));
+            }
+        }
+        let e_tag = multipart_e_tag(&md5s);
+        let internal = Internal::new(e_tag.clone(), Checksum::default());
+        let staged = self
+            .objects
+            .stage(data, &upload.record.attributes, &internal)
+            .await
+            .map_err(S3Error::internal_error)?;
+
+        let (name, key) = (&input.bucket, &input.key);
+        let writing = self.locks.of(name, key).write().await;
+        self.precondition(name, key, input.if_match.as_ref(), input.if_none_match.as_ref()).await?;
+        self.objects.place(name, key, staged).await.map_err(S3Error::internal_error)?;
+        drop(writing);
+        self.uploads.remove(&upload.id).await.map_err(S3Error::internal_error)?;
+        let e_tag = ETag::Strong(e_tag);
         self.notifier.changed(
             config,
             &origin,
             Change::CompleteMultipartUpload,
-            &key,
+            key,
             Some(size),
-            etag.as_ref(),
+            Some(&e_tag),
         );
-        Ok(completed)
+        Ok(S3Response::new(CompleteMultipartUploadOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            e_tag: Some(e_tag),
+            ..Default::default()
+        }))
     }
 
     async fn abort_multipart_upload(
         &self,
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
-        self.object(&req.input.bucket, &req.input.key)?;
-        self.files.abort_multipart_upload(req).await
+        let input = &req.input;
+        self.object(&input.bucket, &input.key)?;
+        let upload = self.upload(&input.bucket, &input.key, &input.upload_id).await?;
+        self.uploads.remove(&upload.id).await.map_err(S3Error::internal_error)?;
+        Ok(S3Response::new(AbortMultipartUploadOutput::default()))
     }
+
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        let input = req.input;
+        self.bucket(&input.bucket)?;
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let mut uploads: Vec<Upload> = self.uploads.all().await.map_err(S3Error::internal_error)?;
+        uploads
+            .retain(|upload| upload.record.bucket == input.bucket && upload.record.key.starts_with(&prefix));
+        uploads.sort_by(|a, b| (&a.record.key, a.initiated, a.id).cmp(&(&b.record.key, b.initiated, b.id)));
+        let entries = roll_up(&uploads, &prefix, input.delimiter.as_deref());
+        let start = first_after(&entries, input.key_marker.as_deref(), input.upload_id_marker.as_deref());
+        let max = usize::try_from(input.max_uploads.unwrap_or(1000)).unwrap_or(0).min(1000);
+        let page = &entries[start..(start + max).min(entries.len())];
+        let truncated = start + page.len() < entries.len();
+        let last = page.last().filter(|_| truncated);
+        let encode = asks_url_encoding(&input.encoding_type);
+        let text = |text: &str| {
+            let mut text = Some(text.to_owned());
+            if encode {
+                url_encode(&mut text);
+            }
+            text
+        };
+        let (mut listed, mut prefixes) = (Vec::new(), Vec::new());
+        for entry in page {
+            match entry {
+                Entry::Upload(upload) => listed.push(MultipartUpload {
+                    key: text(&upload.record.key),
+                    upload_id: Some(upload.id.to_string()),
+                    initiated: Some(Timestamp::from(upload.initiated)),
+                    storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
+                    ..Default::default()
+                }),
+                Entry::Prefix(prefix) => prefixes.push(CommonPrefix { prefix: text(prefix) }),
+            }
+        }
+        Ok(S3Response::new(ListMultipartUploadsOutput {
+            bucket: Some(input.bucket),
+            prefix: input.prefix.as_deref().and_then(text),
+            delimiter: input.delimiter,
+            key_marker: input.key_marker.as_deref().and_then(text),
+            upload_id_marker: input.upload_id_marker,
+            next_key_marker: last.and_then(|entry| text(entry.key())),
+            next_upload_id_marker: last.and_then(|entry| match entry {
+                Entry::Upload(upload) => Some(upload.id.to_string()),
+                Entry::Prefix(_) => None,
+            }),
+            max_uploads: Some(i32::try_from(max).unwrap_or(1000)),
+            is_truncated: Some(truncated),
+            uploads: Some(listed),
+            common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
+            encoding_type: input.encoding_type,
+            ..Default::default()
+        }))
+    }
+}
+
+/// One line of a ListMultipartUploads answer: an upload, or the common prefix that a delimiter
+/// rolls the uploads of deeper keys into.
+enum Entry<'a> {
+    Upload(&'a Upload),
+    Prefix(String),
+}
+
+impl Entry<'_> {
+    fn key(&self) -> &str {
+        match self {
+            Entry::Upload(upload) => &upload.record.key,
+            Entry::Prefix(prefix) => prefix,
+        }
+    }
+}
+
+/// `uploads` (sorted by key, then start) as S3 lists them: each key holding `delimiter` after
+/// `prefix` rolled into its common prefix, listed once.
+fn roll_up<'a>(uploads: &'a [Upload], prefix: &str, delimiter: Option<&str>) -> Vec<Entry<'a>> {
+    let mut entries: Vec<Entry<'a>> = Vec::new();
+    for upload in uploads {
+        let key = &upload.record.key;
+        let rolled = delimiter.filter(|d| !d.is_empty()).and_then(|delimiter| {
+            let end = prefix.len() + key[prefix.len()..].find(delimiter)? + delimiter.len();
+            Some(key[..end].to_owned())
+        });
+        match rolled {
+            Some(common)
+                if entries.last().is_some_and(|last| matches!(last, Entry::Prefix(p) if *p == common)) => {}
+            Some(common) => entries.push(Entry::Prefix(common)),
+            None => entries.push(Entry::Upload(upload)),
+        }
+    }
+    entries
+}
+
+/// Where a page of `entries` begins after S3's markers: past the key marker, or, with an
+/// upload-ID marker too, past that upload of that key.
+fn first_after(entries: &[Entry], key_marker: Option<&str>, upload_id_marker: Option<&str>) -> usize {
+    let Some(key_marker) = key_marker else { return 0 };
+    let named = upload_id_marker.and_then(|id| {
+        entries.iter().position(|entry| {
+            matches!(entry, Entry::Upload(upload) if upload.record.key == key_marker && upload.id.to_string() == id)
+        })
+    });
+    named.map_or_else(|| entries.partition_point(|entry| entry.key() <= key_marker), |at| at + 1)
+}
+
+/// S3's ETag of a multipart object: the MD5 of its parts' MD5s, and how many parts.
+fn multipart_e_tag(md5s: &[[u8; 16]]) -> String {
+    use s3s::crypto::{Checksum as _, Md5};
+    let mut md5 = Md5::new();
+    for part in md5s {
+        md5.update(part);
+    }
+    format!("{}-{}", files::hex(&md5.finalize()), md5s.len())
+}
+
+fn empty_body() -> StreamingBlob {
+    StreamingBlob::wrap(futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>())
 }
 
 #[cfg(test)]
@@ -410,5 +1135,99 @@ mod tests {
         for key in ["", "../other/x", "a/../../x", "./a", "a//b", "/a", "a/", "a\\b", "a\0b"] {
             assert!(key_problem(key).is_some(), "{key:?}");
         }
+    }
+
+    #[test]
+    fn keys_are_as_long_as_s3_takes_them_in_segments_a_file_name_can_hold() {
+        let segment = "é".repeat(127); // 254 bytes
+        let long = [segment.as_str(); 4].join("/");
+        assert_eq!(long.len(), 1019);
+        assert_eq!(key_problem(&long), None);
+        assert_eq!(key_problem(&"a".repeat(1024)[..]), Some(KeyProblem::SegmentTooLong));
+        assert_eq!(key_problem(&format!("{long}/abcd")), None, "1024 bytes");
+        assert_eq!(key_problem(&format!("{long}/abcde")), Some(KeyProblem::TooLong));
+        assert_eq!(key_problem(&format!("uploads/{}", "b".repeat(256))), Some(KeyProblem::SegmentTooLong));
+        assert_eq!(*KeyProblem::TooLong.refusal("k").code(), S3ErrorCode::KeyTooLongError);
+        assert_eq!(*KeyProblem::Segments.refusal("k").code(), S3ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn ranges_are_read_as_s3_reads_them() {
+        let int = |first, last| Range::Int { first, last };
+        assert_eq!(satisfiable(Range::Suffix { length: 100 }, 10), Some((0, 10)), "longer suffix: all");
+        assert_eq!(satisfiable(Range::Suffix { length: 3 }, 10), Some((7, 10)));
+        assert_eq!(satisfiable(int(5, None), 10), Some((5, 10)));
+        assert_eq!(satisfiable(int(0, Some(0)), 10), Some((0, 1)));
+        assert_eq!(satisfiable(int(8, Some(100)), 10), Some((8, 10)), "an end past the object");
+        assert_eq!(satisfiable(int(9, Some(u64::MAX)), 10), Some((9, 10)));
+        assert_eq!(satisfiable(int(10, None), 10), None, "a start past the end");
+        assert_eq!(satisfiable(int(10, Some(20)), 10), None);
+        assert_eq!(satisfiable(Range::Suffix { length: 0 }, 10), None);
+        assert_eq!(satisfiable(Range::Suffix { length: 5 }, 0), None, "nothing of an empty object");
+        assert_eq!(satisfiable(int(0, None), 0), None);
+    }
+
+    #[test]
+    fn presigned_lifetimes_past_a_week_are_refused() {
+        let query = |expires: &str| {
+            format!("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host")
+        };
+        for fine in ["1", "3600", "604800", "0"] {
+            assert_eq!(lifetime_problem(&query(fine)), None, "{fine}");
+        }
+        assert_eq!(
+            lifetime_problem(&query("604801")),
+            Some("X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+        );
+        assert_eq!(lifetime_problem(&query("-1")), Some("X-Amz-Expires must be non-negative"));
+        assert_eq!(lifetime_problem(&query("soon")), Some("X-Amz-Expires should be a number"));
+        assert_eq!(lifetime_problem("list-type=2&prefix=a"), None, "not presigned");
+    }
+
+    #[test]
+    fn a_multipart_etag_is_the_md5_of_the_parts_md5s_and_their_count() {
+        // Two parts, "a" and "b": md5(md5("a") ‖ md5("b")), as S3 computes it.
+        let md5 = |bytes: &[u8]| {
+            use s3s::crypto::{Checksum as _, Md5};
+            let mut md5 = Md5::new();
+            md5.update(bytes);
+            md5.finalize()
+        };
+        let parts = [md5(b"a"), md5(b"b")];
+        assert_eq!(multipart_e_tag(&parts), format!("{}-2", files::hex(&md5(&parts.concat()))));
+        assert_eq!(files::hex(&md5(b"a")), "0cc175b9c0f1b6a831c399e269772661");
+    }
+
+    #[test]
+    fn uploads_page_after_the_markers() {
+        let upload = |key: &str, n: u128| Upload {
+            id: uuid::Uuid::from_u128(n),
+            record: Record { bucket: "b".into(), key: key.into(), attributes: Attributes::default() },
+            initiated: std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(n as u64),
+        };
+        let uploads = [upload("a", 1), upload("a", 2), upload("b", 3)];
+        let entries = roll_up(&uploads, "", None);
+        let id = |n: u128| uuid::Uuid::from_u128(n).to_string();
+        assert_eq!(first_after(&entries, None, None), 0);
+        assert_eq!(first_after(&entries, Some("a"), None), 2, "past every upload of the key");
+        assert_eq!(first_after(&entries, Some("a"), Some(&id(1))), 1, "past that upload");
+        assert_eq!(first_after(&entries, Some("a"), Some(&id(3))), 2, "an ID of another key: past the key");
+        assert_eq!(first_after(&entries, Some("c"), None), 3);
+    }
+
+    #[test]
+    fn a_delimiter_rolls_deeper_keys_into_their_common_prefix_once() {
+        let upload = |key: &str| Upload {
+            id: uuid::Uuid::new_v4(),
+            record: Record { bucket: "b".into(), key: key.into(), attributes: Attributes::default() },
+            initiated: std::time::SystemTime::UNIX_EPOCH,
+        };
+        let uploads = ["a.bin", "photos/2026/x", "photos/2026/y", "photos/z", "q"].map(upload);
+        let keys = |entries: Vec<Entry>| entries.iter().map(|e| e.key().to_owned()).collect::<Vec<_>>();
+        assert_eq!(keys(roll_up(&uploads, "", Some("/"))), ["a.bin", "photos/", "q"]);
+        assert_eq!(keys(roll_up(&uploads[1..4], "photos/", Some("/"))), ["photos/2026/", "photos/z"]);
+        assert_eq!(keys(roll_up(&uploads, "", None)).len(), 5);
+        let entries = roll_up(&uploads, "", Some("/"));
+        assert_eq!(first_after(&entries, Some("photos/"), None), 2, "past the prefix given as marker");
     }
 }

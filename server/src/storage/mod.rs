@@ -89,13 +89,10 @@ impl Storage {
         let buckets: Arc<BTreeMap<String, BucketConfig>> =
             Arc::new(buckets.iter().map(|b| (b.name.clone(), b.clone())).collect());
         let notifier = guard::Notifier::new(platform);
-        let mut builder = S3ServiceBuilder::new(guard::Guarded {
-            files,
-            root,
-            buckets: buckets.clone(),
-            notifier,
-            locks: guard::ObjectLocks::default(),
-        });
+        let limits = guard::Limits::from_env();
+        guard::abort_abandoned_uploads(&root, limits.abandoned_upload_age);
+        let mut builder =
+            S3ServiceBuilder::new(guard::Guarded::new(files, root, buckets.clone(), notifier, limits));
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, secret));
         let presigner =
             Arc::new(Presigner { access_key: ACCESS_KEY.to_owned(), secret: secret.to_owned(), region });
@@ -176,6 +173,15 @@ pub async fn dispatch(State(storage): State<Option<Storage>>, request: Request, 
     let Some(storage) = storage.filter(|storage| storage.claims(&request)) else {
         return next.run(request).await;
     };
+    // s3s takes any lifetime and refuses one that is no number with an error of its own; S3
+    // refuses both, before it looks at the signature.
+    if let Some(problem) = request.uri().query().and_then(guard::lifetime_problem) {
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AuthorizationQueryParametersError</Code>\
+             <Message>{problem}</Message></Error>"
+        );
+        return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/xml")], xml).into_response();
+    }
     let reads_object = matches!(*request.method(), Method::GET | Method::HEAD);
     let response = match storage.service.oneshot(request).await {
         Ok(response) => response.map(axum::body::Body::new),

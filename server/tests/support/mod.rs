@@ -450,3 +450,29 @@ impl RawFollower {
         }
     }
 }
+
+/// The S3 credentials the tests sign with for `server`: its access key and secret.
+pub fn credentials(server: &Server) -> (String, String) {
+    ("serverless-deck".to_owned(), server.s3_secret())
+}
+
+impl Server {
+    /// Starts the server with this `functions.toml` on the data folder `data` (kept between
+    /// servers) and no deck, with `env` set for it: the local S3's limits, shortened for tests.
+    pub fn start_with_env(functions_toml: &str, data: &Path, env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let functions = dir.path().join("functions.toml");
+        std::fs::write(&functions, functions_toml).expect("functions.toml written");
+        let dist = dir.path().join("dist");
+        let mut command = Server::command(&[
+            "--functions".as_ref(),
+            functions.as_os_str(),
+            "--dist".as_ref(),
+            dist.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+        ]);
+        command.envs(env.iter().copied());
+        Server::spawn(command, dir)
+    }
+}
