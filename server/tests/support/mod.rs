@@ -410,7 +410,8 @@ impl RawFollower {
             socket.set_recv_buffer_size(size).expect("a smaller receive buffer");
         }
         let mut stream = socket.connect(address).await.expect("the server accepts");
-        stream.write_all(b"GET /api/follow/events HTTP/1.0\r\nHost: follower\r\n\r\n").await.expect("sent");
+        let request = format!("GET /api/follow/events HTTP/1.0\r\nHost: {address}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("sent");
         RawFollower { stream, buffer: Vec::new() }
     }
 
