@@ -6,64 +6,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use deck_core::error_body::Refusal;
 use serde_json::Value;
-use support::{aws_cli, client, Server};
-
-struct Aws {
-    aws: PathBuf,
-    endpoint: String,
-    dir: tempfile::TempDir,
-    secret: String,
-}
-
-impl Aws {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(&self.aws)
-            .args(args)
-            .args(["--endpoint-url", &self.endpoint])
-            .env("AWS_ACCESS_KEY_ID", "serverless-deck")
-            .env("AWS_SECRET_ACCESS_KEY", &self.secret)
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_PAGER", "")
-            .output()
-            .expect("the aws CLI runs")
-    }
-
-    /// Runs and expects success; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(output.status.success(), "aws {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Runs and expects failure; its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            !output.status.success(),
-            "aws {args:?} should fail: {}",
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).expect("JSON from the CLI")
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-}
+use support::{client, AwsCli, Server};
 
 fn storage_server() -> (Server, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -94,17 +40,8 @@ fn pattern(len: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
-    let Some(aws) = aws_cli() else {
-        eprintln!("SKIPPED: the aws CLI is not installed and `pip install awscli` did not work here");
-        return;
-    };
     let (server, data) = storage_server();
-    let aws = Aws {
-        aws,
-        endpoint: server.base.clone(),
-        dir: tempfile::tempdir().unwrap(),
-        secret: server.s3_secret(),
-    };
+    let Some(aws) = AwsCli::new(&server) else { return };
     assert!(
         server.log().iter().any(|l| l.starts_with("bucket deck-photos → S3 API at http://127.0.0.1:")),
         "{:#?}",
@@ -169,11 +106,7 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
     assert!(tampered.text().await.unwrap().contains("<Code>SignatureDoesNotMatch</Code>"));
 
     // Multipart: 6 MB in 5 MB parts, into the bucket that takes 20 MB.
-    std::fs::write(
-        aws.dir.path().join("config"),
-        "[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n",
-    )
-    .unwrap();
+    aws.configure("[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n");
     let big = pattern(6 * 1024 * 1024);
     aws.ok(&["s3", "cp", &aws.file("big.bin", &big), "s3://big-files/big.bin"]);
     assert_eq!(std::fs::read(data.join("big-files/big.bin")).unwrap(), big);
@@ -193,12 +126,7 @@ async fn the_aws_cli_stores_lists_reads_and_deletes_objects() {
     assert!(missing_bucket.contains("NoSuchBucket"), "{missing_bucket}");
     let made = aws.fails(&["s3", "mb", "s3://deck-photos"]);
     assert!(made.contains("BucketAlreadyOwnedByYou"), "{made}");
-    let wrong = Aws {
-        aws: aws.aws.clone(),
-        endpoint: aws.endpoint.clone(),
-        dir: tempfile::tempdir().unwrap(),
-        secret: "guess".to_owned(),
-    };
+    let wrong = aws.with_secret("guess");
     let refused = wrong.fails(&["s3", "ls", "s3://deck-photos/"]);
     assert!(refused.contains("SignatureDoesNotMatch"), "{refused}");
 

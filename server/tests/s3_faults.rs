@@ -8,18 +8,23 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use hmac::{Hmac, Mac};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
-use support::{aws_cli, client, credentials, Server};
+use support::{
+    client, credentials, files_under, hex, hmac_sha256, s3_signing_key, sigv4_now, AwsCli, Server,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// `deck-photos` (1 MB, its uploads notified to `fixture`) and `limited` (6 MB, room for a
 /// multipart upload whose parts pass it only together).
+/// SigV4 presigned URLs, as the SDKs make them (the CLI's `s3 presign` makes SigV2 ones).
+fn with_sigv4_presigning(aws: AwsCli) -> AwsCli {
+    aws.configure("[default]\ns3 =\n    signature_version = s3v4\n");
+    aws
+}
+
 fn functions_toml() -> String {
     support::function("fixture", &support::binaries().fixture, "")
         + "\n[[bucket]]\nname = \"deck-photos\"\nmax_object_mb = 1\n\
@@ -34,143 +39,18 @@ fn start(env: &[(&str, &str)]) -> (Server, PathBuf, tempfile::TempDir) {
     (Server::start_with_env(&functions_toml(), &data, env), data, folder)
 }
 
-/// Everything in the data folder, folders ending in `/`.
-fn listing(data: &Path) -> BTreeSet<String> {
-    fn walk(root: &Path, folder: &Path, into: &mut BTreeSet<String>) {
-        for entry in std::fs::read_dir(folder).unwrap().map(Result::unwrap) {
-            let name = entry.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            if entry.file_type().unwrap().is_dir() {
-                into.insert(format!("{name}/"));
-                walk(root, &entry.path(), into);
-            } else {
-                into.insert(name);
-            }
-        }
-    }
-    let mut found = BTreeSet::new();
-    walk(data, data, &mut found);
-    found
-}
-
-struct Aws {
-    aws: PathBuf,
-    endpoint: String,
-    credentials: (String, String),
-    dir: tempfile::TempDir,
-}
-
-impl Aws {
-    /// The CLI for `server`, or `None` (the test is then skipped) where it cannot be had.
-    fn new(server: &Server) -> Option<Aws> {
-        let Some(aws) = aws_cli() else {
-            eprintln!("SKIPPED: the aws CLI is not installed and `pip install awscli` did not work here");
-            return None;
-        };
-        let (endpoint, credentials) = (server.base.clone(), credentials(server));
-        let dir = tempfile::tempdir().unwrap();
-        // SigV4 presigned URLs, as the SDKs make them (the CLI's `s3 presign` makes SigV2 ones).
-        std::fs::write(dir.path().join("config"), "[default]\ns3 =\n    signature_version = s3v4\n").unwrap();
-        Some(Aws { aws, endpoint, credentials, dir })
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(&self.aws)
-            .args(args)
-            .args(["--endpoint-url", &self.endpoint])
-            .env("AWS_ACCESS_KEY_ID", &self.credentials.0)
-            .env("AWS_SECRET_ACCESS_KEY", &self.credentials.1)
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_PAGER", "")
-            .output()
-            .expect("the aws CLI runs")
-    }
-
-    /// Runs and expects success; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(output.status.success(), "aws {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Runs and expects failure; its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            !output.status.success(),
-            "aws {args:?} should fail: {}",
-            String::from_utf8_lossy(&output.stdout)
-        );
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).expect("JSON from the CLI")
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        std::fs::read(self.dir.path().join(name)).unwrap()
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).to_string_lossy().into_owned()
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// Now as SigV4 writes it: the day (`20260101`) and the time (`20260101T120000Z`).
-fn amz_now() -> (String, String) {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-    // Days to a civil date (Howard Hinnant's algorithm).
-    let z = (seconds / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    let date = format!("{year:04}{month:02}{day:02}");
-    let rest = seconds % 86_400;
-    let time = format!("{date}T{:02}{:02}{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60);
-    (date, time)
-}
-
 /// The headers that sign `method path` (an ASCII path, no query) for `server` with SigV4, as the
 /// SDKs sign: `payload` is the body's hex SHA-256, or `UNSIGNED-PAYLOAD`.
 fn signed(server: &Server, method: &str, path: &str, payload: &str) -> Vec<(String, String)> {
     let (access_key, secret) = credentials(server);
     let host = server.base.trim_start_matches("http://").to_owned();
-    let (date, time) = amz_now();
+    let (date, time) = sigv4_now();
     let scope = format!("{date}/us-east-1/s3/aws4_request");
     let names = "host;x-amz-content-sha256;x-amz-date";
     let canonical =
         format!("{method}\n{path}\n\nhost:{host}\nx-amz-content-sha256:{payload}\nx-amz-date:{time}\n\n{names}\n{payload}");
     let to_sign = format!("AWS4-HMAC-SHA256\n{time}\n{scope}\n{}", hex(&Sha256::digest(canonical)));
-    let mut key = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    for part in ["us-east-1", "s3", "aws4_request"] {
-        key = hmac(&key, part.as_bytes());
-    }
-    let signature = hex(&hmac(&key, to_sign.as_bytes()));
+    let signature = hex(&hmac_sha256(&s3_signing_key(&secret, &date), to_sign.as_bytes()));
     let authorization = format!(
         "AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={names}, Signature={signature}"
     );
@@ -267,10 +147,10 @@ fn aws_error(stderr: &str, code: &str) {
 #[tokio::test]
 async fn keys_up_to_1024_bytes_work_with_the_aws_cli_and_a_segment_no_file_name_can_hold_is_refused_first() {
     let (server, data, _folder) = start(&[]);
-    let Some(aws) = Aws::new(&server) else { return };
+    let Some(aws) = AwsCli::new(&server).map(with_sigv4_presigning) else { return };
     // Read at the end: no overall timeout on the stream (`client()` has 30 s).
     let events = reqwest::Client::new().get(server.url("/api/events")).send().await.unwrap();
-    let before = listing(&data);
+    let before = files_under(&data);
 
     // 212 bytes in one segment (its sidecar's base64 name passed 255 bytes: a 500 after
     // storing), and 1024 bytes of UTF-8 in segments of up to 250 bytes.
@@ -391,7 +271,7 @@ async fn keys_up_to_1024_bytes_work_with_the_aws_cli_and_a_segment_no_file_name_
     for key in expected {
         aws.ok(&["s3api", "delete-object", "--bucket", "deck-photos", "--key", key]);
     }
-    assert_eq!(listing(&data), before, "nothing left of five objects and an upload");
+    assert_eq!(files_under(&data), before, "nothing left of five objects and an upload");
 
     // A segment over 255 bytes cannot be a file name, and a key over 1024 bytes is not S3's:
     // both refused before a byte is stored.
@@ -406,17 +286,17 @@ async fn keys_up_to_1024_bytes_work_with_the_aws_cli_and_a_segment_no_file_name_
     let stderr =
         aws.fails(&["s3api", "create-multipart-upload", "--bucket", "deck-photos", "--key", &segment]);
     aws_error(&stderr, "KeyTooLongError");
-    assert_eq!(listing(&data), before);
+    assert_eq!(files_under(&data), before);
 }
 
 #[tokio::test]
 async fn a_stalled_body_is_refused_as_request_timeout_and_never_holds_its_key() {
     let idle = Duration::from_millis(2000);
     let (server, data, _folder) = start(&[("SERVERLESS_DECK_S3_BODY_IDLE_MS", "2000")]);
-    let before = listing(&data);
+    let before = files_under(&data);
     let path = "/deck-photos/stall.bin";
     assert_eq!(request(&server, "PUT", path, &[], b"old bytes").await.0, 200);
-    let stored = listing(&data);
+    let stored = files_under(&data);
 
     // 10 of 100 bytes, then nothing.
     let mut stalled = raw_put(&server, path, "UNSIGNED-PAYLOAD", 100, &[7; 10]).await;
@@ -444,21 +324,21 @@ async fn a_stalled_body_is_refused_as_request_timeout_and_never_holds_its_key() 
     );
     assert!(waited >= idle && waited < idle + Duration::from_secs(5), "answered after {waited:?}");
     assert!(closed(&mut stalled).await, "and the connection closed");
-    assert_eq!(listing(&data), stored, "nothing of the stalled body");
+    assert_eq!(files_under(&data), stored, "nothing of the stalled body");
     assert_eq!(request(&server, "GET", path, &[], b"").await.2, b"new bytes");
 
     assert_eq!(request(&server, "DELETE", path, &[], b"").await.0, 204);
-    assert_eq!(listing(&data), before);
+    assert_eq!(files_under(&data), before);
 }
 
 #[tokio::test]
 async fn ranges_are_answered_as_s3_answers_them() {
     let (server, data, _folder) = start(&[]);
-    let Some(aws) = Aws::new(&server) else { return };
-    let before = listing(&data);
+    let Some(aws) = AwsCli::new(&server).map(with_sigv4_presigning) else { return };
+    let before = files_under(&data);
     let body = aws.file("ten", b"0123456789");
     aws.ok(&["s3api", "put-object", "--bucket", "deck-photos", "--key", "ten.txt", "--body", &body]);
-    let stored = listing(&data);
+    let stored = files_under(&data);
 
     for (range, content_range, bytes) in [
         ("bytes=-100", "bytes 0-9/10", &b"0123456789"[..]),
@@ -508,16 +388,16 @@ async fn ranges_are_answered_as_s3_answers_them() {
     assert_eq!(status, 416, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("<Code>InvalidRange</Code>"));
 
-    assert_eq!(listing(&data), stored, "reading changes nothing");
+    assert_eq!(files_under(&data), stored, "reading changes nothing");
     aws.ok(&["s3api", "delete-object", "--bucket", "deck-photos", "--key", "ten.txt"]);
-    assert_eq!(listing(&data), before);
+    assert_eq!(files_under(&data), before);
 }
 
 #[tokio::test]
 async fn a_short_or_mismatched_body_is_refused_as_s3_refuses_it_and_nothing_is_stored() {
     let (server, data, _folder) = start(&[]);
-    let Some(aws) = Aws::new(&server) else { return };
-    let before = listing(&data);
+    let Some(aws) = AwsCli::new(&server).map(with_sigv4_presigning) else { return };
+    let before = files_under(&data);
     let path = "/deck-photos/body.bin";
 
     // 40 of the 100 bytes its Content-Length declares, then the client closes its side.
@@ -526,7 +406,7 @@ async fn a_short_or_mismatched_body_is_refused_as_s3_refuses_it_and_nothing_is_s
     let (status, text) = answer(&mut short).await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("<Code>IncompleteBody</Code>"), "{text}");
-    assert_eq!(listing(&data), before);
+    assert_eq!(files_under(&data), before);
 
     // A body whose SHA-256 is not the signed one.
     let claimed = hex(&Sha256::digest(b"the bytes that were signed"));
@@ -534,7 +414,7 @@ async fn a_short_or_mismatched_body_is_refused_as_s3_refuses_it_and_nothing_is_s
     let (status, text) = answer(&mut raw_put(&server, path, &claimed, sent.len(), sent).await).await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("<Code>XAmzContentSHA256Mismatch</Code>"), "{text}");
-    assert_eq!(listing(&data), before);
+    assert_eq!(files_under(&data), before);
 
     // A Content-MD5 that is not the body's: BadDigest, from the CLI.
     let body = aws.file("body", b"some bytes");
@@ -552,7 +432,7 @@ async fn a_short_or_mismatched_body_is_refused_as_s3_refuses_it_and_nothing_is_s
         md5_of_other,
     ]);
     aws_error(&stderr, "BadDigest");
-    assert_eq!(listing(&data), before, "no object stored before its digest was checked");
+    assert_eq!(files_under(&data), before, "no object stored before its digest was checked");
     let stderr = aws.fails(&["s3api", "head-object", "--bucket", "deck-photos", "--key", "body.bin"]);
     aws_error(&stderr, "404");
 }
@@ -560,10 +440,10 @@ async fn a_short_or_mismatched_body_is_refused_as_s3_refuses_it_and_nothing_is_s
 #[tokio::test]
 async fn presigned_urls_valid_for_more_than_a_week_are_refused() {
     let (server, data, _folder) = start(&[]);
-    let Some(aws) = Aws::new(&server) else { return };
+    let Some(aws) = AwsCli::new(&server).map(with_sigv4_presigning) else { return };
     let body = aws.file("week", b"a week");
     aws.ok(&["s3api", "put-object", "--bucket", "deck-photos", "--key", "week.txt", "--body", &body]);
-    let stored = listing(&data);
+    let stored = files_under(&data);
     let presign = |seconds: &str| {
         aws.ok(&["s3", "presign", "s3://deck-photos/week.txt", "--expires-in", seconds]).trim().to_owned()
     };
@@ -589,14 +469,14 @@ async fn presigned_urls_valid_for_more_than_a_week_are_refused() {
         assert!(text.contains("<Code>AuthorizationQueryParametersError</Code>"), "{expires}: {text}");
         assert!(text.contains(&format!("X-Amz-Expires {problem}")), "{expires}: {text}");
     }
-    assert_eq!(listing(&data), stored);
+    assert_eq!(files_under(&data), stored);
 }
 
 #[tokio::test]
 async fn multipart_uploads_are_listed_aborted_whole_and_swept_when_abandoned() {
     let (server, data, folder) = start(&[]);
-    let Some(aws) = Aws::new(&server) else { return };
-    let before = listing(&data);
+    let Some(aws) = AwsCli::new(&server).map(with_sigv4_presigning) else { return };
+    let before = files_under(&data);
     let create = |key: &str| {
         let upload = aws.json(&["s3api", "create-multipart-upload", "--bucket", "deck-photos", "--key", key]);
         upload["UploadId"].as_str().unwrap().to_owned()
@@ -660,7 +540,7 @@ async fn multipart_uploads_are_listed_aborted_whole_and_swept_when_abandoned() {
     assert_eq!(parts["Parts"].as_array().unwrap().len(), 2, "{parts}");
 
     // Aborting removes the upload whole: its record and both parts.
-    assert!(listing(&data).iter().any(|name| name.contains(&first)));
+    assert!(files_under(&data).iter().any(|name| name.contains(&first)));
     aws.ok(&[
         "s3api",
         "abort-multipart-upload",
@@ -671,7 +551,7 @@ async fn multipart_uploads_are_listed_aborted_whole_and_swept_when_abandoned() {
         "--upload-id",
         &first,
     ]);
-    assert!(!listing(&data).iter().any(|name| name.contains(&first)), "{:#?}", listing(&data));
+    assert!(!files_under(&data).iter().any(|name| name.contains(&first)), "{:#?}", files_under(&data));
     assert_eq!(list(&[]).0, [pair("a.bin", &second), pair("nested/b.bin", &nested)]);
     let stderr = aws.fails(&[
         "s3api",
@@ -690,14 +570,14 @@ async fn multipart_uploads_are_listed_aborted_whole_and_swept_when_abandoned() {
     let age = [("SERVERLESS_DECK_S3_UPLOAD_AGE_MS", "2000")];
     tokio::time::sleep(Duration::from_millis(2000)).await;
     let server = Server::start_with_env(&functions_toml(), &data, &age);
-    let aws = Aws { endpoint: server.base.clone(), ..aws };
+    let aws = AwsCli { endpoint: server.base.clone(), ..aws };
     server.wait_for_log("the sweep at start", |line| line.starts_with("aborted 2 multipart upload(s)")).await;
-    assert_eq!(listing(&data), before, "both abandoned uploads gone");
+    assert_eq!(files_under(&data), before, "both abandoned uploads gone");
     let id = aws.json(&["s3api", "create-multipart-upload", "--bucket", "deck-photos", "--key", "late.bin"]);
-    assert!(listing(&data).iter().any(|name| name.contains(id["UploadId"].as_str().unwrap())));
+    assert!(files_under(&data).iter().any(|name| name.contains(id["UploadId"].as_str().unwrap())));
     let deadline = Instant::now() + Duration::from_secs(10);
-    while listing(&data) != before {
-        assert!(Instant::now() < deadline, "the upload was never swept: {:#?}", listing(&data));
+    while files_under(&data) != before {
+        assert!(Instant::now() < deadline, "the upload was never swept: {:#?}", files_under(&data));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(aws.json(&["s3api", "list-multipart-uploads", "--bucket", "deck-photos"])["Uploads"].is_null());
@@ -707,8 +587,8 @@ async fn multipart_uploads_are_listed_aborted_whole_and_swept_when_abandoned() {
 #[tokio::test]
 async fn a_delete_or_a_refused_write_leaves_nothing_of_its_key() {
     let (server, data, _folder) = start(&[]);
-    let Some(aws) = Aws::new(&server) else { return };
-    let before = listing(&data);
+    let Some(aws) = AwsCli::new(&server).map(with_sigv4_presigning) else { return };
+    let before = files_under(&data);
 
     // An object is its bytes and two sidecars (and the folders of its key): DELETE takes all.
     let body = aws.file("photo", b"a photo");
@@ -724,17 +604,17 @@ async fn a_delete_or_a_refused_write_leaves_nothing_of_its_key() {
         "--metadata",
         "a=b",
     ]);
-    let added: Vec<String> = listing(&data).difference(&before).cloned().collect();
+    let added: Vec<String> = files_under(&data).difference(&before).cloned().collect();
     assert_eq!(added.len(), 5, "{added:#?}");
     aws.ok(&["s3api", "delete-object", "--bucket", "deck-photos", "--key", "deep/er/photo.jpg"]);
-    assert_eq!(listing(&data), before);
+    assert_eq!(files_under(&data), before);
 
     // Too large for its bucket in one PUT.
     let big = aws.file("big", &vec![0; 1024 * 1024 + 1]);
     let stderr =
         aws.fails(&["s3api", "put-object", "--bucket", "deck-photos", "--key", "big.bin", "--body", &big]);
     aws_error(&stderr, "EntityTooLarge");
-    assert_eq!(listing(&data), before);
+    assert_eq!(files_under(&data), before);
 
     // Parts that pass the bucket's 6 MB only together: Complete is refused before it writes.
     let upload = aws.json(&["s3api", "create-multipart-upload", "--bucket", "limited", "--key", "whole.bin"]);
@@ -758,7 +638,7 @@ async fn a_delete_or_a_refused_write_leaves_nothing_of_its_key() {
         ]);
         parts.push(serde_json::json!({ "ETag": part["ETag"], "PartNumber": number }));
     }
-    let with_parts = listing(&data);
+    let with_parts = files_under(&data);
     let completion = serde_json::json!({ "Parts": parts }).to_string();
     let stderr = aws.fails(&[
         "s3api",
@@ -773,7 +653,7 @@ async fn a_delete_or_a_refused_write_leaves_nothing_of_its_key() {
         &completion,
     ]);
     aws_error(&stderr, "EntityTooLarge");
-    assert_eq!(listing(&data), with_parts, "no object, no sidecars: the upload as it was");
+    assert_eq!(files_under(&data), with_parts, "no object, no sidecars: the upload as it was");
     aws.ok(&[
         "s3api",
         "abort-multipart-upload",
@@ -784,5 +664,5 @@ async fn a_delete_or_a_refused_write_leaves_nothing_of_its_key() {
         "--upload-id",
         id,
     ]);
-    assert_eq!(listing(&data), before);
+    assert_eq!(files_under(&data), before);
 }

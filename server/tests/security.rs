@@ -5,18 +5,18 @@
 
 mod support;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine;
 use deck_core::uploads::UploadTicket;
-use hmac::{Hmac, Mac};
 use reqwest::header::{CONTENT_TYPE, HOST, ORIGIN};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sha2::Sha256;
-use support::{binaries, client, files_under, function, s3_client, Server};
+use support::{
+    binaries, client, files_under, function, hex, hmac_sha256, s3_client, s3_signing_key, sigv4_now, Server,
+};
 
 const EVIL: &str = "https://evil.example";
 
@@ -327,11 +327,8 @@ struct PostForm {
 
 impl PostForm {
     fn new(secret: &str, key: &str) -> PostForm {
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
-        let date = civil_date(now / 86_400);
+        let (date, amz_date) = sigv4_now();
         let credential = format!("serverless-deck/{date}/us-east-1/s3/aws4_request");
-        let of_day = now % 86_400;
-        let amz_date = format!("{date}T{:02}{:02}{:02}Z", of_day / 3600, of_day / 60 % 60, of_day % 60);
         let policy = json!({
             "expiration": "2099-01-01T00:00:00Z",
             "conditions": [
@@ -343,16 +340,7 @@ impl PostForm {
             ],
         });
         let policy = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
-        let hmac = |key: &[u8], data: &str| {
-            let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-            mac.update(data.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        };
-        let mut signing = hmac(format!("AWS4{secret}").as_bytes(), &date);
-        for part in ["us-east-1", "s3", "aws4_request"] {
-            signing = hmac(&signing, part);
-        }
-        let signature: String = hmac(&signing, &policy).iter().map(|b| format!("{b:02x}")).collect();
+        let signature = hex(&hmac_sha256(&s3_signing_key(secret, &date), policy.as_bytes()));
         PostForm {
             fields: vec![
                 ("key", key.to_owned()),
@@ -386,18 +374,4 @@ impl PostForm {
         }
         request.send().await.unwrap()
     }
-}
-
-/// `YYYYMMDD` of a day counted from 1970-01-01 (Howard Hinnant's civil-from-days).
-fn civil_date(days: u64) -> String {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}")
 }

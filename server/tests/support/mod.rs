@@ -323,21 +323,23 @@ pub fn s3_client(server: &Server) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
-/// Every file under `dir`, as paths relative to it: what a test compares before and after.
+/// Everything under `dir` (folders ending in `/`), relative to it: what a test compares before
+/// and after, so nothing partial or orphaned goes unseen.
 pub fn files_under(dir: &Path) -> std::collections::BTreeSet<String> {
-    fn walk(root: &Path, dir: &Path, into: &mut std::collections::BTreeSet<String>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, into);
+    fn walk(root: &Path, folder: &Path, into: &mut std::collections::BTreeSet<String>) {
+        for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+            let name = entry.path().strip_prefix(root).unwrap_or(&entry.path()).display().to_string();
+            if entry.path().is_dir() {
+                into.insert(format!("{name}/"));
+                walk(root, &entry.path(), into);
             } else {
-                into.insert(path.strip_prefix(root).unwrap_or(&path).display().to_string());
+                into.insert(name);
             }
         }
     }
-    let mut files = std::collections::BTreeSet::new();
-    walk(dir, dir, &mut files);
-    files
+    let mut found = std::collections::BTreeSet::new();
+    walk(dir, dir, &mut found);
+    found
 }
 
 impl Server {
@@ -476,4 +478,127 @@ impl Server {
         command.envs(env.iter().copied());
         Server::spawn(command, dir)
     }
+}
+
+/// The real AWS CLI against a server's S3 API, signed with its credentials.
+pub struct AwsCli {
+    pub aws: PathBuf,
+    pub endpoint: String,
+    pub secret: String,
+    /// Its own config file (`configure`) and a place for the files it sends and gets.
+    pub dir: tempfile::TempDir,
+}
+
+impl AwsCli {
+    /// The CLI for `server`, or `None` (the test is then skipped, and says so) where it cannot be had.
+    pub fn new(server: &Server) -> Option<AwsCli> {
+        let Some(aws) = aws_cli() else {
+            eprintln!("SKIPPED: the aws CLI is not installed and `pip install awscli` did not work here");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        Some(AwsCli { aws, endpoint: server.base.clone(), secret: server.s3_secret(), dir })
+    }
+
+    /// The same CLI signing with another secret.
+    pub fn with_secret(&self, secret: &str) -> AwsCli {
+        let dir = tempfile::tempdir().unwrap();
+        AwsCli { aws: self.aws.clone(), endpoint: self.endpoint.clone(), secret: secret.to_owned(), dir }
+    }
+
+    /// Writes its config file (e.g. `[default]\ns3 =\n  signature_version = s3v4\n`).
+    pub fn configure(&self, config: &str) {
+        std::fs::write(self.dir.path().join("config"), config).unwrap();
+    }
+
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new(&self.aws)
+            .args(args)
+            .args(["--endpoint-url", &self.endpoint])
+            .env("AWS_ACCESS_KEY_ID", "serverless-deck")
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("AWS_PAGER", "")
+            .output()
+            .expect("the aws CLI runs")
+    }
+
+    /// Runs and expects success; its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(output.status.success(), "aws {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Runs and expects failure; its stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            !output.status.success(),
+            "aws {args:?} should fail: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).expect("JSON from the CLI")
+    }
+
+    /// Writes `bytes` as the file `name` in its folder; the file's path.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> String {
+        std::fs::write(self.dir.path().join(name), bytes).unwrap();
+        self.path(name)
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.dir.path().join(name)).unwrap()
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+}
+
+/// Now as SigV4 writes it: the day (`20260101`) and the time (`20260101T120000Z`).
+pub fn sigv4_now() -> (String, String) {
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    // Days to a civil date (Howard Hinnant's algorithm).
+    let z = (seconds / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let date = format!("{year:04}{month:02}{day:02}");
+    let rest = seconds % 86_400;
+    let time = format!("{date}T{:02}{:02}{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60);
+    (date, time)
+}
+
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// SigV4's signing key for `secret` on `date` (`20260101`), for S3 in us-east-1.
+pub fn s3_signing_key(secret: &str, date: &str) -> Vec<u8> {
+    let mut key = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    for part in ["us-east-1", "s3", "aws4_request"] {
+        key = hmac_sha256(&key, part.as_bytes());
+    }
+    key
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
