@@ -149,6 +149,54 @@ pub fn abort_abandoned(root: &Path, max_age: Duration) -> io::Result<usize> {
     Ok(aborted)
 }
 
+/// One line of a ListMultipartUploads answer: an upload, or the common prefix that a delimiter
+/// rolls the uploads of deeper keys into.
+pub enum Entry<'a> {
+    Upload(&'a Upload),
+    Prefix(String),
+}
+
+impl Entry<'_> {
+    pub fn key(&self) -> &str {
+        match self {
+            Entry::Upload(upload) => &upload.record.key,
+            Entry::Prefix(prefix) => prefix,
+        }
+    }
+}
+
+/// `uploads` (sorted by key, then start) as S3 lists them: each key holding `delimiter` after
+/// `prefix` rolled into its common prefix, listed once.
+pub fn roll_up<'a>(uploads: &'a [Upload], prefix: &str, delimiter: Option<&str>) -> Vec<Entry<'a>> {
+    let mut entries: Vec<Entry<'a>> = Vec::new();
+    for upload in uploads {
+        let key = &upload.record.key;
+        let rolled = delimiter.filter(|d| !d.is_empty()).and_then(|delimiter| {
+            let end = prefix.len() + key[prefix.len()..].find(delimiter)? + delimiter.len();
+            Some(key[..end].to_owned())
+        });
+        match rolled {
+            Some(common)
+                if entries.last().is_some_and(|last| matches!(last, Entry::Prefix(p) if *p == common)) => {}
+            Some(common) => entries.push(Entry::Prefix(common)),
+            None => entries.push(Entry::Upload(upload)),
+        }
+    }
+    entries
+}
+
+/// Where a page of `entries` begins after S3's markers: past the key marker, or, with an
+/// upload-ID marker too, past that upload of that key.
+pub fn first_after(entries: &[Entry], key_marker: Option<&str>, upload_id_marker: Option<&str>) -> usize {
+    let Some(key_marker) = key_marker else { return 0 };
+    let named = upload_id_marker.and_then(|id| {
+        entries.iter().position(|entry| {
+            matches!(entry, Entry::Upload(upload) if upload.record.key == key_marker && upload.id.to_string() == id)
+        })
+    });
+    named.map_or_else(|| entries.partition_point(|entry| entry.key() <= key_marker), |at| at + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +239,38 @@ mod tests {
         assert_eq!(abort_abandoned(root.path(), Duration::ZERO).unwrap(), 2);
         let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(left, [".bucket-YQ.object-Yg.metadata.json"], "an object's sidecar is no upload's");
+    }
+
+    #[test]
+    fn uploads_page_after_the_markers() {
+        let upload = |key: &str, n: u128| Upload {
+            id: uuid::Uuid::from_u128(n),
+            record: Record { bucket: "b".into(), key: key.into(), attributes: Attributes::default() },
+            initiated: std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(n as u64),
+        };
+        let uploads = [upload("a", 1), upload("a", 2), upload("b", 3)];
+        let entries = roll_up(&uploads, "", None);
+        let id = |n: u128| uuid::Uuid::from_u128(n).to_string();
+        assert_eq!(first_after(&entries, None, None), 0);
+        assert_eq!(first_after(&entries, Some("a"), None), 2, "past every upload of the key");
+        assert_eq!(first_after(&entries, Some("a"), Some(&id(1))), 1, "past that upload");
+        assert_eq!(first_after(&entries, Some("a"), Some(&id(3))), 2, "an ID of another key: past the key");
+        assert_eq!(first_after(&entries, Some("c"), None), 3);
+    }
+
+    #[test]
+    fn a_delimiter_rolls_deeper_keys_into_their_common_prefix_once() {
+        let upload = |key: &str| Upload {
+            id: uuid::Uuid::new_v4(),
+            record: Record { bucket: "b".into(), key: key.into(), attributes: Attributes::default() },
+            initiated: std::time::SystemTime::UNIX_EPOCH,
+        };
+        let uploads = ["a.bin", "photos/2026/x", "photos/2026/y", "photos/z", "q"].map(upload);
+        let keys = |entries: Vec<Entry>| entries.iter().map(|e| e.key().to_owned()).collect::<Vec<_>>();
+        assert_eq!(keys(roll_up(&uploads, "", Some("/"))), ["a.bin", "photos/", "q"]);
+        assert_eq!(keys(roll_up(&uploads[1..4], "photos/", Some("/"))), ["photos/2026/", "photos/z"]);
+        assert_eq!(keys(roll_up(&uploads, "", None)).len(), 5);
+        let entries = roll_up(&uploads, "", Some("/"));
+        assert_eq!(first_after(&entries, Some("photos/"), None), 2, "past the prefix given as marker");
     }
 }
