@@ -12,26 +12,14 @@ use serde_json::Value;
 use support::{client, AwsCli, Server};
 
 fn storage_server() -> (Server, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let functions = dir.path().join("functions.toml");
-    std::fs::write(
-        &functions,
-        "[[bucket]]\nname = \"deck-photos\"\nmax_object_mb = 1\n\n[[bucket]]\nname = \"big-files\"\n",
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-    let dist = dir.path().join("dist");
+    let toml = "[[bucket]]\nname = \"deck-photos\"\nmax_object_mb = 1\n\n[[bucket]]\nname = \"big-files\"\n";
+    let server = Server::start(toml);
+    // The deck beside the buckets (served from disk at each request).
+    let dist = server.dir.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<!doctype html><title>the deck</title>").unwrap();
-    let args = [
-        "--functions".as_ref(),
-        functions.as_os_str(),
-        "--dist".as_ref(),
-        dist.as_os_str(),
-        "--data".as_ref(),
-        data.as_os_str(),
-    ];
-    (Server::launch(dir, &args), data)
+    let data = server.dir.path().join("data");
+    (server, data)
 }
 
 fn pattern(len: usize) -> Vec<u8> {

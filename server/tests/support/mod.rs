@@ -77,11 +77,23 @@ impl Server {
 
     /// The same, with more arguments (`--cors-origin …`, `--allow-host …`).
     pub fn start_with(functions_toml: &str, extra: &[&str]) -> Server {
+        Server::start_on(functions_toml, None, extra, &[])
+    }
+
+    /// Starts the server with this `functions.toml` on the data folder `data` (kept between
+    /// servers) and no deck, with `env` set for it: the local S3's limits, shortened for tests.
+    pub fn start_with_env(functions_toml: &str, data: &Path, env: &[(&str, &str)]) -> Server {
+        Server::start_on(functions_toml, Some(data), &[], env)
+    }
+
+    /// `functions_toml` written into a new folder, beside an empty `dist/` and (unless given) the
+    /// data folder `data/`.
+    fn start_on(functions_toml: &str, data: Option<&Path>, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let functions = dir.path().join("functions.toml");
         std::fs::write(&functions, functions_toml).expect("functions.toml written");
         let dist = dir.path().join("dist");
-        let data = dir.path().join("data");
+        let data = data.map_or_else(|| dir.path().join("data"), Path::to_owned);
         let mut args = vec![
             "--functions".as_ref(),
             functions.as_os_str(),
@@ -91,7 +103,9 @@ impl Server {
             data.as_os_str(),
         ];
         args.extend(extra.iter().map(std::ffi::OsStr::new));
-        Server::launch(dir, &args)
+        let mut command = Server::command(&args);
+        command.envs(env.iter().copied());
+        Server::spawn(command, dir)
     }
 
     /// Starts the server with these arguments (after `--addr 127.0.0.1:0`), keeping `dir` alive.
@@ -457,27 +471,6 @@ impl RawFollower {
 /// The S3 credentials the tests sign with for `server`: its access key and secret.
 pub fn credentials(server: &Server) -> (String, String) {
     ("serverless-deck".to_owned(), server.s3_secret())
-}
-
-impl Server {
-    /// Starts the server with this `functions.toml` on the data folder `data` (kept between
-    /// servers) and no deck, with `env` set for it: the local S3's limits, shortened for tests.
-    pub fn start_with_env(functions_toml: &str, data: &Path, env: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let functions = dir.path().join("functions.toml");
-        std::fs::write(&functions, functions_toml).expect("functions.toml written");
-        let dist = dir.path().join("dist");
-        let mut command = Server::command(&[
-            "--functions".as_ref(),
-            functions.as_os_str(),
-            "--dist".as_ref(),
-            dist.as_os_str(),
-            "--data".as_ref(),
-            data.as_os_str(),
-        ]);
-        command.envs(env.iter().copied());
-        Server::spawn(command, dir)
-    }
 }
 
 /// The real AWS CLI against a server's S3 API, signed with its credentials.
