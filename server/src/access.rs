@@ -81,7 +81,9 @@ impl Policy {
         let cors_origins = origins
             .iter()
             .map(|origin| {
-                Origin::parse(origin).map(|o| o.text).ok_or_else(|| PolicyError::BadOrigin(origin.clone()))
+                PageOrigin::parse(origin)
+                    .map(|o| o.text)
+                    .ok_or_else(|| PolicyError::BadOrigin(origin.clone()))
             })
             .collect::<Result<_, _>>()?;
         Ok(Policy { hosts, cors_origins })
@@ -134,7 +136,7 @@ impl Access {
     }
 
     /// Whether a page at `origin` is the deck's own, or one the presenter named.
-    fn allows_origin(&self, origin: &Origin) -> bool {
+    fn allows_origin(&self, origin: &PageOrigin) -> bool {
         let this_server =
             origin.scheme == "http" && origin.port == self.0.listen.port() && self.admits_name(&origin.host);
         // A name given with --allow-host reaches this server through a tunnel or a proxy, whose
@@ -144,7 +146,8 @@ impl Access {
 
     fn caller(&self, headers: &HeaderMap) -> Caller {
         if let Some(value) = headers.get(ORIGIN) {
-            let allowed = value.to_str().ok().and_then(Origin::parse).is_some_and(|o| self.allows_origin(&o));
+            let allowed =
+                value.to_str().ok().and_then(PageOrigin::parse).is_some_and(|o| self.allows_origin(&o));
             return if allowed {
                 Caller::Allowed(value.clone())
             } else {
@@ -194,7 +197,7 @@ enum Route<'a> {
 }
 
 /// An origin as a browser sends it: `scheme://host[:port]`, lowercase, with its port.
-struct Origin {
+struct PageOrigin {
     scheme: String,
     host: String,
     port: u16,
@@ -202,8 +205,8 @@ struct Origin {
     text: String,
 }
 
-impl Origin {
-    fn parse(text: &str) -> Option<Origin> {
+impl PageOrigin {
+    fn parse(text: &str) -> Option<PageOrigin> {
         let text = text.trim().trim_end_matches('/').to_ascii_lowercase();
         let (scheme, authority) = text.split_once("://")?;
         let default_port = match scheme {
@@ -235,7 +238,7 @@ impl Origin {
         } else {
             format!("{scheme}://{shown_host}:{port}")
         };
-        Some(Origin { scheme: scheme.to_owned(), host: host.to_owned(), port, text })
+        Some(PageOrigin { scheme: scheme.to_owned(), host: host.to_owned(), port, text })
     }
 }
 
@@ -357,10 +360,12 @@ impl FunctionCors {
     /// Whether this function answers a page at `origin` (`None`: a page that named none, as an
     /// `<img>` does; only `*` admits it).
     fn admits(&self, origin: Option<&HeaderValue>) -> bool {
-        let origin = origin.and_then(|o| o.to_str().ok()).and_then(Origin::parse);
+        let origin = origin.and_then(|o| o.to_str().ok()).and_then(PageOrigin::parse);
         self.allow_origins.iter().any(|allowed| {
             allowed == "*"
-                || origin.as_ref().is_some_and(|o| Origin::parse(allowed).is_some_and(|a| a.text == o.text))
+                || origin
+                    .as_ref()
+                    .is_some_and(|o| PageOrigin::parse(allowed).is_some_and(|a| a.text == o.text))
         })
     }
 

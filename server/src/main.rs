@@ -75,6 +75,10 @@ struct Cli {
     /// always work; any other `Host` is refused, as DNS rebinding would send it. Repeatable.
     #[arg(long, value_name = "NAME")]
     allow_host: Vec<String>,
+    /// Abort multipart uploads to the buckets begun longer ago than AGE, with their parts, as
+    /// S3's lifecycle rule AbortIncompleteMultipartUpload does: e.g. 7d, 12h, 30m, 90s.
+    #[arg(long, value_name = "AGE", default_value = "7d", value_parser = parse_age)]
+    abort_incomplete_uploads_after: Duration,
     /// Let pages of ORIGIN (scheme://host[:port], e.g. a dev server or the deck on a static host)
     /// call the platform and the S3 API, as the deck's own pages can. Repeatable.
     #[arg(long, value_name = "ORIGIN")]
@@ -252,7 +256,8 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     let storage = if config_buckets.is_empty() {
         None
     } else {
-        Some(storage::Storage::open(&cli.data, &config_buckets, &secret, &endpoint, platform.clone())?)
+        let age = cli.abort_incomplete_uploads_after;
+        Some(storage::Storage::open(&cli.data, &config_buckets, &secret, &endpoint, age, platform.clone())?)
     };
     if let Some(storage) = &storage {
         app = app.merge(storage::router(storage.clone(), token.clone()));
@@ -337,6 +342,25 @@ async fn serve(cli: Cli, log: &LogSink) -> anyhow::Result<()> {
     }
 }
 
+/// A duration as a number and a unit: `7d`, `12h`, `30m`, `90s`.
+fn parse_age(text: &str) -> Result<Duration, String> {
+    let unit_at = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(unit_at);
+    let seconds = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" => 1,
+        _ => return Err(format!("{text:?}: give a number and a unit, d, h, m or s (e.g. 7d)")),
+    };
+    let number: u64 =
+        number.parse().map_err(|_| format!("{text:?}: give a whole number before the unit (e.g. 7d)"))?;
+    match number.checked_mul(seconds) {
+        Some(0) | None => Err(format!("{text:?}: give an age from 1s to many years")),
+        Some(seconds) => Ok(Duration::from_secs(seconds)),
+    }
+}
+
 /// Opens `url` in the desktop's browser; says so when it cannot.
 fn open_browser(url: &str, log: &LogSink) {
     let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
@@ -379,4 +403,20 @@ async fn stop_on_signal(shutdown: CancellationToken, log: LogSink) {
     }
     log.line("shutting down: stopping instances".to_owned());
     shutdown.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_a_number_and_a_unit() {
+        assert_eq!(parse_age("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_age("12h"), Ok(Duration::from_secs(12 * 3_600)));
+        assert_eq!(parse_age("30m"), Ok(Duration::from_secs(1_800)));
+        assert_eq!(parse_age("2s"), Ok(Duration::from_secs(2)));
+        for bad in ["7", "d", "7w", "-1d", "0s", "1.5d", "99999999999999999999d", ""] {
+            assert!(parse_age(bad).is_err(), "{bad}");
+        }
+    }
 }

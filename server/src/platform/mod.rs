@@ -88,6 +88,11 @@ impl Platform {
         &self.region
     }
 
+    /// The server's log, where the platform writes.
+    pub fn log(&self) -> &LogSink {
+        self.telemetry.log()
+    }
+
     pub fn functions(&self) -> impl Iterator<Item = &Arc<Function>> {
         self.functions.values()
     }

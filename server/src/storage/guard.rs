@@ -26,6 +26,7 @@ use super::notify::{self, Change, ObjectChange};
 use crate::clock::{epoch_millis, UtcTime};
 use crate::platform::async_invoke::AsyncEvent;
 use crate::platform::config::BucketConfig;
+use crate::platform::logs::LogSink;
 use crate::platform::Platform;
 use files::{Attributes, Files, Internal};
 use rules::{check_checksum, check_md5, checksum_hasher, claimed_checksum, multipart_e_tag, satisfiable};
@@ -107,13 +108,9 @@ impl ObjectLocks {
 /// (S3 waits about 20 s), so a stalled client holds nothing for long.
 pub const BODY_IDLE_LIMIT: Duration = Duration::from_secs(20);
 
-/// S3's lifecycle rule `AbortIncompleteMultipartUpload`: multipart uploads begun longer ago are
-/// removed with their parts.
-pub const ABANDONED_UPLOAD_AGE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
-
-/// The local S3's time limits: [`BODY_IDLE_LIMIT`] and [`ABANDONED_UPLOAD_AGE`], unless the
-/// environment shortens them (for tests) in milliseconds: `SERVERLESS_DECK_S3_BODY_IDLE_MS`,
-/// `SERVERLESS_DECK_S3_UPLOAD_AGE_MS`. Read once, at start.
+/// The local S3's time limits: how long a body may stall ([`BODY_IDLE_LIMIT`], shortened for
+/// tests by `SERVERLESS_DECK_S3_BODY_IDLE_MS`, read once at start), and after how long a
+/// multipart upload is abandoned (`--abort-incomplete-uploads-after`).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub body_idle: Duration,
@@ -121,27 +118,23 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn from_env() -> Limits {
-        let millis = |name: &str, default: Duration| {
-            std::env::var(name)
-                .ok()
-                .and_then(|value| value.parse().ok())
-                .map_or(default, Duration::from_millis)
-        };
-        Limits {
-            body_idle: millis("SERVERLESS_DECK_S3_BODY_IDLE_MS", BODY_IDLE_LIMIT),
-            abandoned_upload_age: millis("SERVERLESS_DECK_S3_UPLOAD_AGE_MS", ABANDONED_UPLOAD_AGE),
-        }
+    pub fn new(abandoned_upload_age: Duration) -> Limits {
+        let body_idle = std::env::var("SERVERLESS_DECK_S3_BODY_IDLE_MS")
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .map_or(BODY_IDLE_LIMIT, Duration::from_millis);
+        Limits { body_idle, abandoned_upload_age }
     }
 }
 
-/// Removes the multipart uploads under `root` begun more than `age` ago, now and then every
-/// tenth of `age` (at least every second, at most every hour) while the server runs.
-pub fn abort_abandoned_uploads(root: &Path, age: Duration) {
+/// Removes the multipart uploads under `root` begun more than `age` ago (S3's lifecycle rule
+/// `AbortIncompleteMultipartUpload`), now and then every tenth of `age` (at least every second,
+/// at most every hour) while the server runs; says so in `log`.
+pub fn abort_abandoned_uploads(root: &Path, age: Duration, log: LogSink) {
     let sweep = move |root: &Path| match uploads::abort_abandoned(root, age) {
         Ok(0) => {}
-        Ok(count) => println!("aborted {count} multipart upload(s) begun more than {age:?} ago"),
-        Err(error) => eprintln!("cannot sweep the multipart uploads in {}: {error}", root.display()),
+        Ok(count) => log.line(format!("aborted {count} multipart upload(s) begun more than {age:?} ago")),
+        Err(error) => log.line(format!("cannot sweep the multipart uploads in {}: {error}", root.display())),
     };
     sweep(root);
     let root = root.to_owned();
@@ -151,7 +144,7 @@ pub fn abort_abandoned_uploads(root: &Path, age: Duration) {
         ticks.tick().await; // at once: swept above
         loop {
             ticks.tick().await;
-            let root = root.clone();
+            let (root, sweep) = (root.clone(), sweep.clone());
             let _ = tokio::task::spawn_blocking(move || sweep(&root)).await;
         }
     });

@@ -67,13 +67,15 @@ pub struct Storage {
 
 impl Storage {
     /// Opens `data` (made if missing), with a folder per bucket; `secret` signs requests and
-    /// presigned URLs point at `origin` (`http://127.0.0.1:8080`). Changes that match a bucket's
-    /// notification rules are queued on `platform`.
+    /// presigned URLs point at `origin` (`http://127.0.0.1:8080`); multipart uploads begun more
+    /// than `abandoned_upload_age` ago are aborted. Changes that match a bucket's notification
+    /// rules are queued on `platform`.
     pub fn open(
         data: &Path,
         buckets: &[BucketConfig],
         secret: &str,
         origin: &str,
+        abandoned_upload_age: Duration,
         platform: Arc<Platform>,
     ) -> Result<Storage, StorageError> {
         let region = platform.region().to_owned();
@@ -88,9 +90,9 @@ impl Storage {
             .map_err(|error| StorageError::Open { path: root.clone(), message: format!("{error:?}") })?;
         let buckets: Arc<BTreeMap<String, BucketConfig>> =
             Arc::new(buckets.iter().map(|b| (b.name.clone(), b.clone())).collect());
+        let limits = guard::Limits::new(abandoned_upload_age);
+        guard::abort_abandoned_uploads(&root, limits.abandoned_upload_age, platform.log().clone());
         let notifier = guard::Notifier::new(platform);
-        let limits = guard::Limits::from_env();
-        guard::abort_abandoned_uploads(&root, limits.abandoned_upload_age);
         let mut builder =
             S3ServiceBuilder::new(guard::Guarded::new(files, root, buckets.clone(), notifier, limits));
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, secret));

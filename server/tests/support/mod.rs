@@ -81,9 +81,10 @@ impl Server {
     }
 
     /// Starts the server with this `functions.toml` on the data folder `data` (kept between
-    /// servers) and no deck, with `env` set for it: the local S3's limits, shortened for tests.
-    pub fn start_with_env(functions_toml: &str, data: &Path, env: &[(&str, &str)]) -> Server {
-        Server::start_on(functions_toml, Some(data), &[], env)
+    /// servers) and no deck, with `env` set for it (a limit shortened for tests) and `extra`
+    /// arguments.
+    pub fn start_with_env(functions_toml: &str, data: &Path, env: &[(&str, &str)], extra: &[&str]) -> Server {
+        Server::start_on(functions_toml, Some(data), extra, env)
     }
 
     /// `functions_toml` written into a new folder, beside an empty `dist/` and (unless given) the
