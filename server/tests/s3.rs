@@ -11,9 +11,11 @@ use deck_core::error_body::Refusal;
 use serde_json::Value;
 use support::{client, AwsCli, Server};
 
+const BUCKETS: &str =
+    "[[bucket]]\nname = \"deck-photos\"\nmax_object_mb = 1\n\n[[bucket]]\nname = \"big-files\"\n";
+
 fn storage_server() -> (Server, PathBuf) {
-    let toml = "[[bucket]]\nname = \"deck-photos\"\nmax_object_mb = 1\n\n[[bucket]]\nname = \"big-files\"\n";
-    let server = Server::start(toml);
+    let server = Server::start(BUCKETS);
     // The deck beside the buckets (served from disk at each request).
     let dist = server.dir.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
@@ -224,19 +226,7 @@ async fn a_browser_uploads_with_a_ticket_and_a_killed_upload_leaves_nothing() {
     drop(stream);
     let object = data.join("deck-photos").join(&half.key);
     assert!(!object.exists(), "no partial object");
-    let functions = server.dir.path().join("functions.toml");
-    let dist = server.dir.path().join("dist");
-    let again = Server::launch(
-        tempfile::tempdir().unwrap(),
-        &[
-            "--functions".as_ref(),
-            functions.as_os_str(),
-            "--dist".as_ref(),
-            dist.as_os_str(),
-            "--data".as_ref(),
-            data.as_os_str(),
-        ],
-    );
+    let again = Server::start_on_data(BUCKETS, &data, &[], &[]);
     assert!(!temporary(&data), "the half-written file is gone after a restart");
     assert!(!object.exists());
     assert_eq!(

@@ -36,7 +36,7 @@ fn functions_toml() -> String {
 fn start(env: &[(&str, &str)]) -> (Server, PathBuf, tempfile::TempDir) {
     let folder = tempfile::tempdir().unwrap();
     let data = folder.path().join("data");
-    (Server::start_with_env(&functions_toml(), &data, env, &[]), data, folder)
+    (Server::start_on_data(&functions_toml(), &data, env, &[]), data, folder)
 }
 
 /// The headers that sign `method path` (an ASCII path, no query) for `server` with SigV4, as the
@@ -569,7 +569,7 @@ async fn multipart_uploads_are_listed_aborted_whole_and_swept_when_abandoned() {
     // Left for longer than the age (shortened here): swept at start, then while running.
     let age = ["--abort-incomplete-uploads-after", "2s"];
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    let server = Server::start_with_env(&functions_toml(), &data, &[], &age);
+    let server = Server::start_on_data(&functions_toml(), &data, &[], &age);
     let aws = AwsCli { endpoint: server.base.clone(), ..aws };
     server.wait_for_log("the sweep at start", |line| line.starts_with("aborted 2 multipart upload(s)")).await;
     assert_eq!(files_under(&data), before, "both abandoned uploads gone");

@@ -83,7 +83,7 @@ impl Server {
     /// Starts the server with this `functions.toml` on the data folder `data` (kept between
     /// servers) and no deck, with `env` set for it (a limit shortened for tests) and `extra`
     /// arguments.
-    pub fn start_with_env(functions_toml: &str, data: &Path, env: &[(&str, &str)], extra: &[&str]) -> Server {
+    pub fn start_on_data(functions_toml: &str, data: &Path, env: &[(&str, &str)], extra: &[&str]) -> Server {
         Server::start_on(functions_toml, Some(data), extra, env)
     }
 
